@@ -1,0 +1,192 @@
+package io.scaleprotoseg.runtime.ort;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
+import ai.onnxruntime.OrtSession;
+import io.scaleprotoseg.sdk.Backend;
+import io.scaleprotoseg.sdk.BackendUnavailableException;
+import io.scaleprotoseg.sdk.ErrorCode;
+import io.scaleprotoseg.sdk.ModelFormatException;
+import io.scaleprotoseg.sdk.spi.BackendProvider;
+import io.scaleprotoseg.sdk.spi.EngineConfig;
+import io.scaleprotoseg.sdk.spi.InferenceEngine;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Opens models on ONNX Runtime's CPU or CUDA execution provider. Stateless; thread-safe. */
+public final class OrtBackendProvider implements BackendProvider {
+    private static final Logger LOG = LoggerFactory.getLogger(OrtBackendProvider.class);
+
+    /** What ORT_CUDA needs on the host, for messages. */
+    static final String CUDA_REQUIREMENT = "ONNX Runtime 1.23 CUDA needs an NVIDIA driver, CUDA 12 (libcudart.so.12, "
+            + "libcublas.so.12, libcublasLt.so.12, libcufft.so.11) and cuDNN 9 (libcudnn.so.9) on the library path";
+
+    @Override
+    public Set<Backend> backends() {
+        return EnumSet.of(Backend.ORT_CPU, Backend.ORT_CUDA);
+    }
+
+    @Override
+    public String artifact() {
+        return "io.scaleprotoseg:scaleprotoseg-runtime-ort";
+    }
+
+    @Override
+    public InferenceEngine open(Backend backend, EngineConfig config) throws BackendUnavailableException, ModelFormatException {
+        if (backend != Backend.ORT_CPU && backend != Backend.ORT_CUDA) {
+            throw new IllegalArgumentException("the ONNX Runtime provider serves ort-cpu and ort-cuda, not " + backend.cliName());
+        }
+        OrtEnvironment env;
+        try {
+            env = OrtEnvironment.getEnvironment(logLevel(config), "scaleprotoseg");
+        } catch (RuntimeException | LinkageError e) {
+            throw new BackendUnavailableException(ErrorCode.BACKEND_UNAVAILABLE,
+                    "ONNX Runtime's native library cannot be loaded on this host (" + e + "); check that the platform is "
+                            + "linux-x86_64, windows-x64 or macOS and that the onnxruntime_gpu jar is complete", e);
+        }
+        boolean cuda = backend == Backend.ORT_CUDA;
+        int device = intOption(config, "ort.cuda.device", 0);
+        Path cacheFile = null;
+        boolean fromCache = false;
+        try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
+            opts.setIntraOpNumThreads(config.intraOpThreads());
+            opts.setInterOpNumThreads(intOption(config, "ort.inter_op_threads", 1));
+            opts.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            opts.setSessionLogLevel(logLevel(config));
+            if (cuda) {
+                try {
+                    opts.addCUDA(device);
+                } catch (OrtException | RuntimeException | LinkageError e) {
+                    throw new BackendUnavailableException(ErrorCode.BACKEND_UNAVAILABLE,
+                            "ONNX Runtime cannot use CUDA on this host: " + e.getMessage() + " (" + CUDA_REQUIREMENT
+                                    + "; check with 'scaleprotoseg info --backends')", e);
+                }
+            }
+            Path source = config.model();
+            if (config.optimizedModelCache() != null) {
+                cacheFile = cachePath(config.optimizedModelCache(), config.model(), env.getVersion(), backend, device);
+                if (Files.isRegularFile(cacheFile)) {
+                    source = cacheFile;
+                    fromCache = true;
+                    opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.BASIC_OPT);
+                } else {
+                    opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                    opts.setOptimizedModelFilePath(tempFor(cacheFile).toString());
+                }
+            } else {
+                opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            }
+            OrtSession session;
+            try {
+                session = env.createSession(source.toString(), opts);
+            } catch (OrtException e) {
+                if (fromCache) {
+                    LOG.warn("optimised-model cache {} does not load ({}); deleting it and rebuilding", cacheFile, e.getMessage());
+                    deleteQuietly(cacheFile);
+                    return open(backend, config);
+                }
+                if (cuda && isCudaLoadFailure(e)) {
+                    throw new BackendUnavailableException(ErrorCode.BACKEND_UNAVAILABLE,
+                            "ONNX Runtime cannot use CUDA on this host: " + e.getMessage() + " (" + CUDA_REQUIREMENT + ")", e);
+                }
+                throw new ModelFormatException(ErrorCode.CONTRACT_VIOLATION, "ONNX Runtime rejects the model "
+                        + config.model() + ": " + e.getMessage() + "; re-export it with 'scaleprotoseg export'", e);
+            }
+            if (cacheFile != null && !fromCache) {
+                publishCache(cacheFile);
+            }
+            String what = "ONNX Runtime " + env.getVersion() + ", " + (cuda ? "CUDA execution provider (device " + device + ")"
+                    : "CPU execution provider") + ", " + (config.intraOpThreads() == 0 ? "all cores"
+                    : config.intraOpThreads() + " intra-op threads") + ", graph optimisation ALL"
+                    + (cacheFile == null ? "" : fromCache ? ", loaded from cache " + cacheFile : ", cached to " + cacheFile);
+            return new OrtEngine(env, session, backend, what);
+        } catch (OrtException e) {
+            throw new BackendUnavailableException(ErrorCode.BACKEND_UNAVAILABLE,
+                    "ONNX Runtime cannot configure a session: " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isCudaLoadFailure(OrtException e) {
+        String m = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+        return m.contains("cuda") || m.contains("cudnn") || m.contains("shared library");
+    }
+
+    private static OrtLoggingLevel logLevel(EngineConfig config) {
+        String v = config.options().getOrDefault("ort.log_level", "WARNING").toUpperCase(Locale.ROOT);
+        try {
+            return OrtLoggingLevel.valueOf("ORT_LOGGING_LEVEL_" + v);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("option ort.log_level='" + v + "' is not one of VERBOSE, INFO, WARNING, ERROR, FATAL", e);
+        }
+    }
+
+    private static int intOption(EngineConfig config, String key, int def) {
+        String v = config.options().get(key);
+        if (v == null) {
+            return def;
+        }
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("option " + key + "='" + v + "' is not an integer", e);
+        }
+    }
+
+    /** The cache file for a model: keyed by content, runtime version, provider and device. */
+    static Path cachePath(Path dir, Path model, String ortVersion, Backend backend, int device) throws BackendUnavailableException {
+        try {
+            Files.createDirectories(dir);
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            try (InputStream in = new DigestInputStream(Files.newInputStream(model), sha)) {
+                in.transferTo(java.io.OutputStream.nullOutputStream());
+            }
+            String hash = HexFormat.of().formatHex(sha.digest()).substring(0, 32);
+            String ep = backend == Backend.ORT_CUDA ? "cuda" + device : "cpu";
+            return dir.resolve(hash + "-ort" + ortVersion + "-" + ep + ".onnx");
+        } catch (IOException e) {
+            throw new BackendUnavailableException(ErrorCode.BACKEND_UNAVAILABLE,
+                    "optimised-model cache directory " + dir + " is not usable: " + e.getMessage()
+                            + "; choose a writable directory or drop optimizedModelCache", e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Path tempFor(Path cacheFile) {
+        return cacheFile.resolveSibling(cacheFile.getFileName() + "." + ProcessHandle.current().pid() + "."
+                + Thread.currentThread().getId() + ".tmp");
+    }
+
+    private static void publishCache(Path cacheFile) {
+        Path tmp = tempFor(cacheFile);
+        try {
+            if (Files.isRegularFile(tmp)) {
+                Files.move(tmp, cacheFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            LOG.warn("could not publish optimised-model cache {}: {}", cacheFile, e.getMessage());
+            deleteQuietly(tmp);
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // best effort: a stale temp file is harmless
+        }
+    }
+}

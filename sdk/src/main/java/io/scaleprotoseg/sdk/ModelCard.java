@@ -1,0 +1,347 @@
+package io.scaleprotoseg.sdk;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.scaleprotoseg.sdk.internal.Json;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+
+/**
+ * The model card: everything a deployment needs to know about a model besides its weights. It is
+ * stored as JSON in the ONNX metadata under {@link #METADATA_KEY} (DESIGN.md, "The model file").
+ *
+ * <p>Channel order is part of the contract: {@code prototypes.get(j)} is channel {@code j} of the
+ * output {@code prototype_activations} and row {@code j} of the initializer {@code prototypes};
+ * {@code groups.get(k)} is channel {@code k} of {@code group_activations}, row {@code k} of
+ * {@code group_weights} and column {@code k} of {@code last_layer}.
+ *
+ * <p>Immutable and thread-safe. Unknown JSON fields are ignored so that a card written by a newer
+ * exporter with the same {@link #formatVersion()} still reads.
+ *
+ * @param formatVersion card format; this SDK reads {@link #FORMAT_VERSION}
+ * @param method the model kind
+ * @param classes class names and colours, ids 0..C-1 in order
+ * @param ignoreLabel the void label of the training data (-1 when none)
+ * @param normalization the mean and std the graph applies to its 0..1 RGB input (informational)
+ * @param outputStride input pixels per feature cell (8 for DeepLabv2)
+ * @param mscScales multi-scale input factors fused inside the graph; empty for a single scale
+ * @param scales the ASPP scales prototypes live at (ScaleProtoSeg: 4; ProtoSeg: 1; DeepLabv2: empty)
+ * @param prototypes the active prototypes, in channel order
+ * @param groups the active groups, in channel order (ScaleProtoSeg only)
+ * @param threshold the group-weight threshold applied before export, or null
+ * @param provenance where the model came from
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ModelCard(
+        int formatVersion,
+        ModelKind method,
+        List<ClassInfo> classes,
+        int ignoreLabel,
+        Normalization normalization,
+        int outputStride,
+        List<Double> mscScales,
+        List<Scale> scales,
+        List<Prototype> prototypes,
+        List<Group> groups,
+        Double threshold,
+        Provenance provenance) {
+
+    /** The ONNX metadata_props key holding the card. */
+    public static final String METADATA_KEY = "scaleprotoseg.card";
+    /** The card format this SDK writes and reads. */
+    public static final int FORMAT_VERSION = 1;
+
+    private static final Pattern COLOR = Pattern.compile("#[0-9a-fA-F]{6}");
+
+    public ModelCard {
+        classes = classes == null ? List.of() : List.copyOf(classes);
+        mscScales = mscScales == null ? List.of() : List.copyOf(mscScales);
+        scales = scales == null ? List.of() : List.copyOf(scales);
+        prototypes = prototypes == null ? List.of() : List.copyOf(prototypes);
+        groups = groups == null ? List.of() : List.copyOf(groups);
+    }
+
+    /** One class. */
+    public record ClassInfo(int id, String name, String color) {
+        /** The colour as 0xRRGGBB. */
+        @JsonIgnore
+        public int rgb() {
+            return Integer.parseInt(color.substring(1), 16);
+        }
+    }
+
+    /** The normalisation constants baked into the graph. */
+    public record Normalization(List<Double> mean, List<Double> std) {
+        public Normalization {
+            mean = List.copyOf(mean);
+            std = List.copyOf(std);
+        }
+
+        /** ImageNet statistics, the default of the trainer (METHOD.md 3). */
+        public static Normalization imagenet() {
+            return new Normalization(List.of(0.485, 0.456, 0.406), List.of(0.229, 0.224, 0.225));
+        }
+    }
+
+    /** One ASPP scale: its index and the dilation of its branch. */
+    public record Scale(int index, int dilation) { }
+
+    /** Where a prototype was projected from (METHOD.md 4). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Source(String imageId, int row, int col, List<Integer> box) {
+        public Source {
+            box = box == null ? null : List.copyOf(box);
+        }
+    }
+
+    /**
+     * One active prototype.
+     *
+     * @param id the stable id from training (index before pruning), not the channel
+     * @param classId the class it belongs to
+     * @param scale the index of its ASPP scale
+     * @param source its projection source, or null when the model was not projected
+     * @param patchPng a base64 PNG crop of its source, or null
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Prototype(int id, int classId, int scale, Source source, String patchPng) {
+        /** Decodes the patch image; null when the card holds none or it cannot be decoded. */
+        public BufferedImage patchImage() {
+            byte[] png = patchBytes();
+            if (png == null) {
+                return null;
+            }
+            try {
+                return ImageIO.read(new ByteArrayInputStream(png));
+            } catch (IOException e) {
+                return null;
+            }
+        }
+
+        /** The patch as PNG bytes, or null. */
+        public byte[] patchBytes() {
+            return patchPng == null ? null : Base64.getDecoder().decode(patchPng);
+        }
+    }
+
+    /** One group member: a prototype id and its (thresholded, unnormalised) simplex weight. */
+    public record Member(int prototypeId, double weight) { }
+
+    /** One active group of a class (METHOD.md 1.5). */
+    public record Group(int classId, int index, List<Member> members) {
+        public Group {
+            members = List.copyOf(members);
+        }
+    }
+
+    /** Training provenance. Every field may be null for a model not made by the trainer. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Provenance(
+            String dataset,
+            Map<String, Integer> stepsPerPhase,
+            Long seed,
+            Double valMiou,
+            Map<String, String> software,
+            String created,
+            Map<String, String> notes) {
+        public Provenance {
+            stepsPerPhase = stepsPerPhase == null ? null : Map.copyOf(stepsPerPhase);
+            software = software == null ? null : Map.copyOf(software);
+            notes = notes == null ? null : Map.copyOf(notes);
+        }
+    }
+
+    /** Number of classes. */
+    @JsonIgnore
+    public int numClasses() {
+        return classes.size();
+    }
+
+    /** The name of class {@code id}. */
+    public String className(int id) {
+        return classes.get(id).name();
+    }
+
+    /** Serialises to the JSON stored in the model file. */
+    public String toJson() {
+        try {
+            return Json.MAPPER.writeValueAsString(this);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("model card cannot be serialised: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Parses and validates a card.
+     *
+     * @param json the card text
+     * @param source what the card came from, for error messages (usually the model path)
+     * @throws ModelFormatException when the JSON is malformed, of an unknown format version, or
+     *     inconsistent
+     */
+    public static ModelCard fromJson(String json, String source) throws ModelFormatException {
+        int version;
+        try {
+            var tree = Json.MAPPER.readTree(json);
+            if (tree == null || !tree.isObject()) {
+                throw new ModelFormatException(ErrorCode.INVALID_CARD,
+                        source + ": the model card is not a JSON object; re-export the model");
+            }
+            if (!tree.path("formatVersion").isInt()) {
+                throw new ModelFormatException(ErrorCode.INVALID_CARD,
+                        source + ": the model card has no integer 'formatVersion'; re-export the model");
+            }
+            version = tree.get("formatVersion").asInt();
+        } catch (JsonProcessingException e) {
+            throw new ModelFormatException(ErrorCode.INVALID_CARD,
+                    source + ": the model card is not valid JSON (" + e.getOriginalMessage() + "); re-export the model", e);
+        }
+        if (version != FORMAT_VERSION) {
+            String advice = version > FORMAT_VERSION
+                    ? "upgrade scaleprotoseg-sdk to a version that reads it"
+                    : "re-export the model with this version of the exporter";
+            throw new ModelFormatException(ErrorCode.UNSUPPORTED_CARD_VERSION,
+                    source + ": model card format version " + version + " is not supported (this SDK reads version "
+                            + FORMAT_VERSION + "); " + advice);
+        }
+        ModelCard card;
+        try {
+            card = Json.MAPPER.readValue(json, ModelCard.class);
+        } catch (JsonProcessingException e) {
+            throw new ModelFormatException(ErrorCode.INVALID_CARD,
+                    source + ": the model card does not match format version " + FORMAT_VERSION + " ("
+                            + e.getOriginalMessage() + "); re-export the model", e);
+        }
+        card.validate(source);
+        return card;
+    }
+
+    /**
+     * Checks the card's internal consistency.
+     *
+     * @throws ModelFormatException naming the first inconsistency found
+     */
+    public void validate(String source) throws ModelFormatException {
+        if (method == null) {
+            fail(source, "has no 'method' (scaleprotoseg, protoseg or deeplabv2)");
+        }
+        if (classes.isEmpty()) {
+            fail(source, "lists no classes");
+        }
+        for (int i = 0; i < classes.size(); i++) {
+            ClassInfo c = classes.get(i);
+            if (c == null || c.id() != i) {
+                fail(source, "class " + i + " has id " + (c == null ? "null" : c.id()) + "; ids must be 0..C-1 in order");
+            }
+            if (c.name() == null || c.name().isBlank()) {
+                fail(source, "class " + i + " has no name");
+            }
+            if (c.color() == null || !COLOR.matcher(c.color()).matches()) {
+                fail(source, "class " + i + " (" + c.name() + ") has colour '" + c.color() + "'; expected #RRGGBB");
+            }
+        }
+        if (outputStride < 1) {
+            fail(source, "has output stride " + outputStride + "; expected a positive number");
+        }
+        for (Double s : mscScales) {
+            if (s == null || !(s > 0)) {
+                fail(source, "has multi-scale input factor " + s + "; factors must be positive");
+            }
+        }
+        switch (method) {
+            case DEEPLABV2:
+                if (!prototypes.isEmpty() || !groups.isEmpty()) {
+                    fail(source, "is a deeplabv2 (black-box) model but lists prototypes or groups");
+                }
+                return;
+            case PROTOSEG:
+                if (scales.size() != 1) {
+                    fail(source, "is a protoseg model with " + scales.size() + " scales; ProtoSeg has exactly one");
+                }
+                if (!groups.isEmpty()) {
+                    fail(source, "is a protoseg model but lists groups; ProtoSeg has none");
+                }
+                break;
+            default:
+                if (scales.isEmpty()) {
+                    fail(source, "is a scaleprotoseg model with no scales");
+                }
+                if (groups.isEmpty()) {
+                    fail(source, "is a scaleprotoseg model with no groups");
+                }
+        }
+        for (int i = 0; i < scales.size(); i++) {
+            if (scales.get(i).index() != i) {
+                fail(source, "scale " + i + " has index " + scales.get(i).index() + "; indices must be 0..S-1 in order");
+            }
+        }
+        if (prototypes.isEmpty()) {
+            fail(source, "is a " + method.id() + " model with no prototypes");
+        }
+        Set<Integer> ids = new HashSet<>();
+        int lastScale = 0;
+        for (Prototype p : prototypes) {
+            if (!ids.add(p.id())) {
+                fail(source, "lists prototype id " + p.id() + " twice");
+            }
+            if (p.classId() < 0 || p.classId() >= classes.size()) {
+                fail(source, "prototype " + p.id() + " has class " + p.classId() + ", outside 0.." + (classes.size() - 1));
+            }
+            if (p.scale() < 0 || p.scale() >= scales.size()) {
+                fail(source, "prototype " + p.id() + " has scale " + p.scale() + ", outside 0.." + (scales.size() - 1));
+            }
+            if (p.scale() < lastScale) {
+                fail(source, "prototype " + p.id() + " breaks the ascending scale order of the prototype channels");
+            }
+            lastScale = p.scale();
+            if (p.patchPng() != null) {
+                try {
+                    Base64.getDecoder().decode(p.patchPng());
+                } catch (IllegalArgumentException e) {
+                    fail(source, "prototype " + p.id() + " has a patch that is not base64");
+                }
+            }
+        }
+        Set<Long> groupKeys = new HashSet<>();
+        for (Group g : groups) {
+            if (g.classId() < 0 || g.classId() >= classes.size()) {
+                fail(source, "a group has class " + g.classId() + ", outside 0.." + (classes.size() - 1));
+            }
+            if (!groupKeys.add(((long) g.classId() << 32) | (g.index() & 0xffffffffL))) {
+                fail(source, "lists group " + g.index() + " of class " + g.classId() + " twice");
+            }
+            if (g.members().isEmpty()) {
+                fail(source, "group " + g.index() + " of class " + g.classId() + " has no members; inactive groups must be removed");
+            }
+            double sum = 0;
+            for (Member m : g.members()) {
+                if (!ids.contains(m.prototypeId())) {
+                    fail(source, "group " + g.index() + " of class " + g.classId() + " names prototype "
+                            + m.prototypeId() + ", which the card does not list");
+                }
+                if (!(m.weight() > 0) || m.weight() > 1 + 1e-6) {
+                    fail(source, "group " + g.index() + " of class " + g.classId() + " gives prototype " + m.prototypeId()
+                            + " weight " + m.weight() + "; simplex weights lie in (0, 1]");
+                }
+                sum += m.weight();
+            }
+            if (sum > 1 + 1e-4) {
+                fail(source, "group " + g.index() + " of class " + g.classId() + " has weights summing to " + sum
+                        + "; a thresholded simplex row sums to at most 1");
+            }
+        }
+    }
+
+    private static void fail(String source, String what) throws ModelFormatException {
+        throw new ModelFormatException(ErrorCode.INVALID_CARD, source + ": the model card " + what + "; re-export the model");
+    }
+}

@@ -1,0 +1,504 @@
+package io.scaleprotoseg.sdk;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.scaleprotoseg.sdk.internal.Bilinear;
+import io.scaleprotoseg.sdk.internal.HeatPalette;
+import io.scaleprotoseg.sdk.internal.Json;
+import io.scaleprotoseg.sdk.internal.ModelHead;
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The result of segmenting one image: the mask, class scores and, depending on the
+ * {@link Evidence} level, the group and prototype activations that explain them.
+ *
+ * <p>Everything is in the coordinates of the original image ({@link #width()} x {@link #height()}),
+ * row-major. Feature-resolution arrays are upsampled bilinearly (half-pixel centres, the
+ * convention of the in-graph mask) when a per-pixel map is asked for.
+ *
+ * <p>Immutable and thread-safe; it holds plain Java arrays only and outlives the
+ * {@link Segmenter} that made it. Accessors that return arrays return copies.
+ */
+public final class Segmentation {
+    private final ModelHead head;
+    private final Evidence evidence;
+    private final int width;
+    private final int height;
+    private final int networkWidth;
+    private final int networkHeight;
+    private final int featureHeight;
+    private final int featureWidth;
+    private final int[] mask;
+    private final float[] logits;
+    private final float[] groups;
+    private final float[] prototypes;
+    private final Backend backend;
+    private final long inferenceNanos;
+    private final long totalNanos;
+
+    Segmentation(ModelHead head, Evidence evidence, int width, int height, int networkWidth, int networkHeight,
+            int featureHeight, int featureWidth, int[] mask, float[] logits, float[] groups, float[] prototypes,
+            Backend backend, long inferenceNanos, long totalNanos) {
+        this.head = head;
+        this.evidence = evidence;
+        this.width = width;
+        this.height = height;
+        this.networkWidth = networkWidth;
+        this.networkHeight = networkHeight;
+        this.featureHeight = featureHeight;
+        this.featureWidth = featureWidth;
+        this.mask = mask;
+        this.logits = logits;
+        this.groups = groups;
+        this.prototypes = prototypes;
+        this.backend = backend;
+        this.inferenceNanos = inferenceNanos;
+        this.totalNanos = totalNanos;
+    }
+
+    /** Width of the original image. */
+    public int width() {
+        return width;
+    }
+
+    /** Height of the original image. */
+    public int height() {
+        return height;
+    }
+
+    /** Width of the image the network saw (differs from {@link #width()} under a resizing policy). */
+    public int networkWidth() {
+        return networkWidth;
+    }
+
+    /** Height of the image the network saw. */
+    public int networkHeight() {
+        return networkHeight;
+    }
+
+    /** Rows of the feature grid. */
+    public int featureHeight() {
+        return featureHeight;
+    }
+
+    /** Columns of the feature grid. */
+    public int featureWidth() {
+        return featureWidth;
+    }
+
+    /** The model card of the model that produced this result. */
+    public ModelCard card() {
+        return head.card();
+    }
+
+    /** The evidence level this result was computed with. */
+    public Evidence evidence() {
+        return evidence;
+    }
+
+    /** The backend that ran the model. */
+    public Backend backend() {
+        return backend;
+    }
+
+    /** Time spent in the backend's run (native inference and output copy), in nanoseconds. */
+    public long inferenceNanos() {
+        return inferenceNanos;
+    }
+
+    /** Time of the whole {@code segment} call (conversion, inference, mask), in nanoseconds. */
+    public long totalNanos() {
+        return totalNanos;
+    }
+
+    public int numClasses() {
+        return head.numClasses();
+    }
+
+    /** The class of pixel (x, y). */
+    public int classAt(int x, int y) {
+        checkPixel(x, y);
+        return mask[y * width + x];
+    }
+
+    /** The class mask, row-major, {@code width * height} class ids (a copy). */
+    public int[] mask() {
+        return mask.clone();
+    }
+
+    /** The class scores at feature resolution, [C, featureHeight, featureWidth] (a copy). */
+    public float[] logits() {
+        return logits.clone();
+    }
+
+    /** The upsampled score of class {@code cls} at pixel (x, y). */
+    public float score(int cls, int x, int y) {
+        checkClass(cls);
+        checkPixel(x, y);
+        return (float) Bilinear.sample(logits, cls * cells(), featureHeight, featureWidth, height, width, x, y);
+    }
+
+    /** The upsampled scores of every class at pixel (x, y). */
+    public float[] scores(int x, int y) {
+        checkPixel(x, y);
+        float[] s = new float[numClasses()];
+        for (int c = 0; c < s.length; c++) {
+            s[c] = (float) Bilinear.sample(logits, c * cells(), featureHeight, featureWidth, height, width, x, y);
+        }
+        return s;
+    }
+
+    /** The score map of class {@code cls}, upsampled to the image, row-major. */
+    public float[] scoreMap(int cls) {
+        checkClass(cls);
+        return Bilinear.resize(logits, cls * cells(), featureHeight, featureWidth, height, width);
+    }
+
+    /** Pixels per class (index = class id). */
+    public long[] classAreas() {
+        long[] areas = new long[numClasses()];
+        for (int c : mask) {
+            areas[c]++;
+        }
+        return areas;
+    }
+
+    /** Explains the mask's class at pixel (x, y). */
+    public PixelExplanation explain(int x, int y) {
+        return explain(x, y, classAt(x, y));
+    }
+
+    /**
+     * Explains the score of class {@code cls} at pixel (x, y) (any class, not only the winner).
+     *
+     * @throws IllegalStateException when the result carries no evidence (built with
+     *     {@link Evidence#NONE}, or a black-box model)
+     */
+    public PixelExplanation explain(int x, int y, int cls) {
+        checkPixel(x, y);
+        checkClass(cls);
+        requireEvidence("explain");
+        int row = Bilinear.cellOf(y, height, featureHeight);
+        int col = Bilinear.cellOf(x, width, featureWidth);
+        int cell = row * featureWidth + col;
+        double logit = logits[cls * cells() + cell];
+        double pixelScore = Bilinear.sample(logits, cls * cells(), featureHeight, featureWidth, height, width, x, y);
+        List<GroupEvidence> groupList = new ArrayList<>();
+        List<PrototypeEvidence> protoList = new ArrayList<>();
+        if (head.kind().hasGroups()) {
+            for (int k = 0; k < head.numGroups(); k++) {
+                double w = head.lastLayer(cls, k);
+                if (w == 0) {
+                    continue;
+                }
+                double a = groups[k * cells() + cell];
+                ModelCard.Group g = head.card().groups().get(k);
+                List<PrototypeEvidence> members = new ArrayList<>();
+                if (prototypes != null) {
+                    int[] ch = head.memberChannels(k);
+                    float[] mw = head.memberWeights(k);
+                    for (int m = 0; m < ch.length; m++) {
+                        members.add(prototypeEvidence(ch[m], mw[m], cell));
+                    }
+                    members.sort(BY_PROTOTYPE_CONTRIBUTION);
+                }
+                groupList.add(new GroupEvidence(g.classId(), g.index(), k, w, a, w * a, members));
+            }
+            groupList.sort(Comparator.comparingDouble((GroupEvidence e) -> -Math.abs(e.contribution())));
+        } else {
+            for (int j = 0; j < head.numPrototypes(); j++) {
+                double w = head.lastLayer(cls, j);
+                if (w != 0) {
+                    protoList.add(prototypeEvidence(j, w, cell));
+                }
+            }
+            protoList.sort(BY_PROTOTYPE_CONTRIBUTION);
+        }
+        return new PixelExplanation(x, y, cls, head.card().className(cls), row, col, logit, pixelScore, groupList,
+                protoList);
+    }
+
+    private static final Comparator<PrototypeEvidence> BY_PROTOTYPE_CONTRIBUTION =
+            Comparator.comparingDouble((PrototypeEvidence e) -> -Math.abs(e.contribution()));
+
+    private PrototypeEvidence prototypeEvidence(int channel, double weight, int cell) {
+        ModelCard.Prototype p = head.card().prototypes().get(channel);
+        double g = prototypes[channel * cells() + cell];
+        return new PrototypeEvidence(p.id(), channel, p.classId(), p.scale(), weight, g, weight * g, p);
+    }
+
+    /**
+     * The activation map of group {@code index} of class {@code cls}, upsampled to the image.
+     *
+     * @throws IllegalArgumentException when that group is not active in the model
+     * @throws IllegalStateException when the result carries no group activations
+     */
+    public float[] groupMap(int cls, int index) {
+        checkClass(cls);
+        if (!head.kind().hasGroups() || groups == null) {
+            throw new IllegalStateException("this result has no group activations (model "
+                    + head.kind().id() + ", evidence " + evidence + "); use a ScaleProtoSeg model with Evidence.GROUPS or FULL");
+        }
+        int k = head.groupChannel(cls, index);
+        if (k < 0) {
+            throw new IllegalArgumentException("group " + index + " of class " + cls + " (" + head.card().className(cls)
+                    + ") is not active in this model; active groups are listed in the model card");
+        }
+        return Bilinear.resize(groups, k * cells(), featureHeight, featureWidth, height, width);
+    }
+
+    /**
+     * The log-activation map g of prototype {@code id}, upsampled to the image.
+     *
+     * @throws IllegalArgumentException when the prototype is not active in the model
+     * @throws IllegalStateException when the result carries no prototype activations
+     */
+    public float[] prototypeMap(int id) {
+        if (prototypes == null) {
+            throw new IllegalStateException("this result has no prototype activations (model " + head.kind().id()
+                    + ", evidence " + evidence + "); build the Segmenter with Evidence.FULL");
+        }
+        int j = head.prototypeChannel(id);
+        if (j < 0) {
+            throw new IllegalArgumentException("prototype " + id + " is not active in this model");
+        }
+        return Bilinear.resize(prototypes, j * cells(), featureHeight, featureWidth, height, width);
+    }
+
+    /** The mask painted with the card's class colours. */
+    public BufferedImage colorMask() {
+        int[] colors = classColors();
+        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        int[] row = new int[width];
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                row[x] = colors[mask[y * width + x]];
+            }
+            out.setRGB(0, y, width, 1, row, 0, width);
+        }
+        return out;
+    }
+
+    /**
+     * The image with the class colours blended over it.
+     *
+     * @param base the original image (same size as this result)
+     * @param alpha opacity of the colours, 0..1
+     */
+    public BufferedImage colorOverlay(BufferedImage base, double alpha) {
+        checkBase(base);
+        int[] colors = classColors();
+        int[] m = mask;
+        return blend(base, alpha, i -> colors[m[i]]);
+    }
+
+    /**
+     * A heat map (for example from {@link #groupMap} or {@link #prototypeMap}) coloured from dark
+     * to bright and blended over the image; the map is scaled between its own minimum and maximum.
+     */
+    public BufferedImage heatMapOverlay(BufferedImage base, float[] map, double alpha) {
+        checkBase(base);
+        if (map.length != width * height) {
+            throw new IllegalArgumentException("heat map has " + map.length + " values, image has " + width * height);
+        }
+        float min = Float.POSITIVE_INFINITY;
+        float max = Float.NEGATIVE_INFINITY;
+        for (float v : map) {
+            min = Math.min(min, v);
+            max = Math.max(max, v);
+        }
+        float lo = min;
+        float range = max > min ? max - min : 1f;
+        return blend(base, alpha, i -> HeatPalette.rgb((map[i] - lo) / range));
+    }
+
+    private interface PixelColor {
+        int rgb(int index);
+    }
+
+    private BufferedImage blend(BufferedImage base, double alpha, PixelColor color) {
+        if (!(alpha >= 0 && alpha <= 1)) {
+            throw new IllegalArgumentException("alpha must lie in 0..1, got " + alpha);
+        }
+        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        int[] src = new int[width];
+        int[] dst = new int[width];
+        for (int y = 0; y < height; y++) {
+            base.getRGB(0, y, width, 1, src, 0, width);
+            for (int x = 0; x < width; x++) {
+                int c = color.rgb(y * width + x);
+                int s = src[x];
+                int r = (int) Math.round(((s >> 16) & 0xff) * (1 - alpha) + ((c >> 16) & 0xff) * alpha);
+                int g = (int) Math.round(((s >> 8) & 0xff) * (1 - alpha) + ((c >> 8) & 0xff) * alpha);
+                int b = (int) Math.round((s & 0xff) * (1 - alpha) + (c & 0xff) * alpha);
+                dst[x] = (r << 16) | (g << 8) | b;
+            }
+            out.setRGB(0, y, width, 1, dst, 0, width);
+        }
+        return out;
+    }
+
+    /** A summary of one class present in the mask. */
+    public record ClassSummary(int id, String name, long pixels, double fraction, List<GroupSummary> topGroups,
+            List<PrototypeSummary> topPrototypes) {
+    }
+
+    /** A group's mean contribution to a class over the class's pixels. */
+    public record GroupSummary(int classId, int index, double meanContribution) {
+    }
+
+    /** A prototype's mean contribution over a class's pixels (see {@link #summary(int)}). */
+    public record PrototypeSummary(int id, int classId, int scale, double meanContribution) {
+    }
+
+    /** What {@link #toJson(int)} writes. */
+    public record Summary(int width, int height, int networkWidth, int networkHeight, String model, String backend,
+            double inferenceMs, double totalMs, String evidence, List<ClassSummary> classes) {
+    }
+
+    /**
+     * Per class present in the mask: its area and its strongest evidence, averaged over the
+     * feature cells of its pixels (each pixel counted at its nearest cell). For a ScaleProtoSeg
+     * model, a group's contribution is last-layer weight x activation and a prototype's is its
+     * share {@code w * g} of the log-activations of the class's own groups; for ProtoSeg, a
+     * prototype's is last-layer weight x g. Without evidence the top lists are empty.
+     *
+     * @param topK how many groups and prototypes to keep per class
+     */
+    public Summary summary(int topK) {
+        long[] areas = classAreas();
+        Map<Integer, int[]> cellCounts = new HashMap<>();
+        for (int y = 0; y < height; y++) {
+            int row = Bilinear.cellOf(y, height, featureHeight);
+            for (int x = 0; x < width; x++) {
+                int cls = mask[y * width + x];
+                int col = Bilinear.cellOf(x, width, featureWidth);
+                cellCounts.computeIfAbsent(cls, c -> new int[cells()])[row * featureWidth + col]++;
+            }
+        }
+        List<ClassSummary> classes = new ArrayList<>();
+        long total = (long) width * height;
+        for (int cls = 0; cls < numClasses(); cls++) {
+            if (areas[cls] == 0) {
+                continue;
+            }
+            List<GroupSummary> topGroups = new ArrayList<>();
+            List<PrototypeSummary> topProtos = new ArrayList<>();
+            if (hasEvidence()) {
+                int[] counts = cellCounts.get(cls);
+                double n = areas[cls];
+                if (head.kind().hasGroups()) {
+                    for (int k = 0; k < head.numGroups(); k++) {
+                        double w = head.lastLayer(cls, k);
+                        if (w != 0) {
+                            ModelCard.Group g = head.card().groups().get(k);
+                            topGroups.add(new GroupSummary(g.classId(), g.index(), w * weightedMean(groups, k, counts) / n));
+                        }
+                    }
+                    if (prototypes != null) {
+                        double[] share = new double[head.numPrototypes()];
+                        for (int k = 0; k < head.numGroups(); k++) {
+                            if (head.card().groups().get(k).classId() != cls) {
+                                continue;
+                            }
+                            int[] ch = head.memberChannels(k);
+                            float[] mw = head.memberWeights(k);
+                            for (int m = 0; m < ch.length; m++) {
+                                share[ch[m]] += mw[m] * weightedMean(prototypes, ch[m], counts) / n;
+                            }
+                        }
+                        for (int j = 0; j < share.length; j++) {
+                            if (share[j] != 0) {
+                                ModelCard.Prototype p = head.card().prototypes().get(j);
+                                topProtos.add(new PrototypeSummary(p.id(), p.classId(), p.scale(), share[j]));
+                            }
+                        }
+                    }
+                } else {
+                    for (int j = 0; j < head.numPrototypes(); j++) {
+                        double w = head.lastLayer(cls, j);
+                        if (w != 0) {
+                            ModelCard.Prototype p = head.card().prototypes().get(j);
+                            topProtos.add(new PrototypeSummary(p.id(), p.classId(), p.scale(),
+                                    w * weightedMean(prototypes, j, counts) / n));
+                        }
+                    }
+                }
+                topGroups.sort(Comparator.comparingDouble((GroupSummary s) -> -Math.abs(s.meanContribution())));
+                topProtos.sort(Comparator.comparingDouble((PrototypeSummary s) -> -Math.abs(s.meanContribution())));
+            }
+            classes.add(new ClassSummary(cls, head.card().className(cls), areas[cls], areas[cls] / (double) total,
+                    List.copyOf(topGroups.subList(0, Math.min(topK, topGroups.size()))),
+                    List.copyOf(topProtos.subList(0, Math.min(topK, topProtos.size())))));
+        }
+        return new Summary(width, height, networkWidth, networkHeight, head.kind().id(), backend.cliName(),
+                inferenceNanos / 1e6, totalNanos / 1e6, evidence.name().toLowerCase(java.util.Locale.ROOT), classes);
+    }
+
+    /** {@link #summary(int)} as pretty-printed JSON. */
+    public String toJson(int topK) {
+        try {
+            return Json.PRETTY.writeValueAsString(summary(topK));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private double weightedMean(float[] maps, int channel, int[] counts) {
+        double s = 0;
+        int off = channel * cells();
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] != 0) {
+                s += counts[i] * (double) maps[off + i];
+            }
+        }
+        return s;
+    }
+
+    private boolean hasEvidence() {
+        return head.kind().hasGroups() ? groups != null : prototypes != null;
+    }
+
+    private void requireEvidence(String what) {
+        if (!hasEvidence()) {
+            throw new IllegalStateException("cannot " + what + ": this result carries no evidence (model "
+                    + head.kind().id() + ", evidence " + evidence + "); build the Segmenter with Evidence.GROUPS or FULL"
+                    + " on a scaleprotoseg or protoseg model");
+        }
+    }
+
+    private int cells() {
+        return featureHeight * featureWidth;
+    }
+
+    private int[] classColors() {
+        int[] colors = new int[numClasses()];
+        for (int c = 0; c < colors.length; c++) {
+            colors[c] = head.card().classes().get(c).rgb();
+        }
+        return colors;
+    }
+
+    private void checkPixel(int x, int y) {
+        if (x < 0 || y < 0 || x >= width || y >= height) {
+            throw new IndexOutOfBoundsException("pixel (" + x + ", " + y + ") is outside the " + width + "x" + height + " image");
+        }
+    }
+
+    private void checkClass(int cls) {
+        if (cls < 0 || cls >= numClasses()) {
+            throw new IndexOutOfBoundsException("class " + cls + " is outside 0.." + (numClasses() - 1));
+        }
+    }
+
+    private void checkBase(BufferedImage base) {
+        if (base.getWidth() != width || base.getHeight() != height) {
+            throw new IllegalArgumentException("base image is " + base.getWidth() + "x" + base.getHeight()
+                    + ", the segmentation " + width + "x" + height);
+        }
+    }
+}

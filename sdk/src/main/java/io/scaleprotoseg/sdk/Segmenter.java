@@ -1,0 +1,484 @@
+package io.scaleprotoseg.sdk;
+
+import io.scaleprotoseg.sdk.internal.Bilinear;
+import io.scaleprotoseg.sdk.internal.ImageInput;
+import io.scaleprotoseg.sdk.internal.ModelHead;
+import io.scaleprotoseg.sdk.internal.OnnxModelFile;
+import io.scaleprotoseg.sdk.spi.BackendProvider;
+import io.scaleprotoseg.sdk.spi.EngineConfig;
+import io.scaleprotoseg.sdk.spi.EngineResult;
+import io.scaleprotoseg.sdk.spi.InferenceEngine;
+import io.scaleprotoseg.sdk.spi.InputBatch;
+import io.scaleprotoseg.sdk.spi.ModelOutput;
+import java.awt.image.BufferedImage;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Segments images with one ScaleProtoSeg, ProtoSeg or DeepLabv2 model file on one backend.
+ *
+ * <pre>{@code
+ * try (Segmenter seg = Segmenter.builder().model(path).evidence(Evidence.GROUPS).build()) {
+ *     Segmentation s = seg.segment(image);
+ *     PixelExplanation why = s.explain(x, y);
+ * }
+ * }</pre>
+ *
+ * <p><b>Thread safety.</b> A segmenter is thread-safe: any number of threads may call the
+ * {@code segment} methods at once (the backend runs them concurrently). {@link #close()} waits
+ * for calls in flight to finish, then frees the native resources; calls after close throw
+ * {@link IllegalStateException}.
+ *
+ * <p><b>Copy semantics.</b> Every input is copied into a reused direct buffer before inference;
+ * the caller may change or reuse its image or array as soon as a call returns. Results are
+ * independent Java objects.
+ */
+public final class Segmenter implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Segmenter.class);
+    private static final int POOLED_BUFFERS = 2 * Runtime.getRuntime().availableProcessors() + 2;
+
+    private final OnnxModelFile model;
+    private final ModelHead head;
+    private final InferenceEngine engine;
+    private final BackendInfo backendInfo;
+    private final Evidence evidence;
+    private final InputSizing sizing;
+    private final long maxPixels;
+    private final int maxBatch;
+    private final Set<ModelOutput> outputsAtImageSize;
+    private final Set<ModelOutput> outputsResized;
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private final ConcurrentLinkedQueue<FloatBuffer> buffers = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger pooled = new AtomicInteger();
+    private boolean closed;
+
+    private Segmenter(Builder b, OnnxModelFile model, InferenceEngine engine, BackendInfo info) {
+        this.model = model;
+        this.head = model.head();
+        this.engine = engine;
+        this.backendInfo = info;
+        this.evidence = b.evidence;
+        this.sizing = b.sizing;
+        this.maxPixels = b.maxPixels;
+        this.maxBatch = b.maxBatch;
+        Set<ModelOutput> ev = EnumSet.noneOf(ModelOutput.class);
+        if (evidence != Evidence.NONE) {
+            if (head.kind().hasGroups()) {
+                ev.add(ModelOutput.GROUP_ACTIVATIONS);
+                if (evidence == Evidence.FULL) {
+                    ev.add(ModelOutput.PROTOTYPE_ACTIVATIONS);
+                }
+            } else {
+                ev.add(ModelOutput.PROTOTYPE_ACTIVATIONS);
+            }
+        }
+        this.outputsResized = Collections.unmodifiableSet(union(ev, EnumSet.of(ModelOutput.LOGITS)));
+        this.outputsAtImageSize = Collections.unmodifiableSet(union(ev, EnumSet.of(ModelOutput.LOGITS, ModelOutput.MASK)));
+    }
+
+    private static Set<ModelOutput> union(Set<ModelOutput> a, Set<ModelOutput> b) {
+        Set<ModelOutput> s = EnumSet.copyOf(b);
+        s.addAll(a);
+        return s;
+    }
+
+    /** A new builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The model card. */
+    public ModelCard card() {
+        return model.card();
+    }
+
+    /** Which backend runs the model, and why the others were skipped. */
+    public BackendInfo backendInfo() {
+        return backendInfo;
+    }
+
+    /** The evidence level of every result. */
+    public Evidence evidence() {
+        return evidence;
+    }
+
+    /** The model file. */
+    public Path modelPath() {
+        return model.path();
+    }
+
+    /** The outputs requested from the backend when an image runs at its own size. */
+    public Set<ModelOutput> requestedOutputs() {
+        return outputsAtImageSize;
+    }
+
+    /**
+     * Segments an image of any type (RGB, grey, with alpha, 16-bit, indexed); see the class
+     * comment of {@code ImageInput} in the internal package for how each is converted.
+     *
+     * @throws InvalidImageException when it is empty or over the pixel limit
+     * @throws InferenceException when the backend fails
+     */
+    public Segmentation segment(BufferedImage image) throws InvalidImageException, InferenceException {
+        Objects.requireNonNull(image, "image");
+        long t0 = System.nanoTime();
+        ImageInput.checkSize("image", image.getWidth(), image.getHeight(), maxPixels);
+        return run(List.of(ImageInput.toChw(image)), image.getWidth(), image.getHeight(), t0).get(0);
+    }
+
+    /**
+     * Reads and segments an image file (PNG, JPEG, BMP, TIFF; the first page of a multi-page
+     * file). The size is checked against the pixel limit before the pixels are decoded.
+     *
+     * @throws InvalidImageException naming the file when it is missing, unreadable, truncated,
+     *     empty or too large
+     * @throws InferenceException when the backend fails
+     */
+    public Segmentation segment(Path imageFile) throws InvalidImageException, InferenceException {
+        Objects.requireNonNull(imageFile, "imageFile");
+        long t0 = System.nanoTime();
+        BufferedImage img = ImageInput.read(imageFile, maxPixels);
+        return run(List.of(ImageInput.toChw(img)), img.getWidth(), img.getHeight(), t0).get(0);
+    }
+
+    /**
+     * Segments an image given as float RGB in 0..1, channel-major: {@code chw[c * h * w + y * w + x]}.
+     * The array is copied; the caller keeps ownership.
+     *
+     * @throws InvalidImageException when the array's length is not {@code 3 * width * height} or
+     *     it holds a NaN or infinite value
+     * @throws InferenceException when the backend fails
+     */
+    public Segmentation segment(float[] chw, int width, int height) throws InvalidImageException, InferenceException {
+        Objects.requireNonNull(chw, "chw");
+        long t0 = System.nanoTime();
+        ImageInput.checkSize("float image", width, height, maxPixels);
+        long need = 3L * width * height;
+        if (chw.length != need) {
+            throw new InvalidImageException(ErrorCode.BAD_INPUT_ARRAY, "float image array has " + chw.length
+                    + " values but a " + width + "x" + height + " RGB image in CHW layout needs 3*" + width + "*" + height
+                    + " = " + need);
+        }
+        for (int i = 0; i < chw.length; i++) {
+            if (!Float.isFinite(chw[i])) {
+                int plane = width * height;
+                throw new InvalidImageException(ErrorCode.BAD_INPUT_ARRAY, "float image array holds " + chw[i]
+                        + " at channel " + i / plane + ", pixel (" + (i % plane) % width + ", " + (i % plane) / width
+                        + "); values must be finite RGB in 0..1");
+            }
+        }
+        return run(List.of(chw), width, height, t0).get(0);
+    }
+
+    /**
+     * Segments several images; images that share a network input size run together in batches
+     * of up to {@link Builder#maxBatch(int)}. Results come back in input order.
+     *
+     * @throws InvalidImageException naming the index of the first bad image (nothing is run then)
+     * @throws InferenceException when the backend fails
+     */
+    public List<Segmentation> segmentAll(List<BufferedImage> images) throws InvalidImageException, InferenceException {
+        Objects.requireNonNull(images, "images");
+        for (int i = 0; i < images.size(); i++) {
+            BufferedImage im = Objects.requireNonNull(images.get(i), "images[" + i + "]");
+            ImageInput.checkSize("image " + i, im.getWidth(), im.getHeight(), maxPixels);
+        }
+        Segmentation[] out = new Segmentation[images.size()];
+        Map<List<Integer>, List<Integer>> bySize = new LinkedHashMap<>();
+        for (int i = 0; i < images.size(); i++) {
+            bySize.computeIfAbsent(List.of(images.get(i).getWidth(), images.get(i).getHeight()), k -> new ArrayList<>()).add(i);
+        }
+        for (Map.Entry<List<Integer>, List<Integer>> e : bySize.entrySet()) {
+            List<Integer> idx = e.getValue();
+            for (int start = 0; start < idx.size(); start += maxBatch) {
+                long t0 = System.nanoTime();
+                List<Integer> part = idx.subList(start, Math.min(idx.size(), start + maxBatch));
+                List<float[]> chws = new ArrayList<>();
+                for (int i : part) {
+                    chws.add(ImageInput.toChw(images.get(i)));
+                }
+                List<Segmentation> res = run(chws, e.getKey().get(0), e.getKey().get(1), t0);
+                for (int p = 0; p < part.size(); p++) {
+                    out[part.get(p)] = res.get(p);
+                }
+            }
+        }
+        return Arrays.asList(out);
+    }
+
+    /** Runs same-sized images (CHW at original size) as one batch. */
+    private List<Segmentation> run(List<float[]> chws, int width, int height, long t0)
+            throws InvalidImageException, InferenceException {
+        int[] net = sizing.networkSize(width, height);
+        int nw = net[0];
+        int nh = net[1];
+        ImageInput.checkSize("network input for the " + width + "x" + height + " image", nw, nh, maxPixels);
+        boolean resized = nw != width || nh != height;
+        int n = chws.size();
+        int perImage = 3 * nw * nh;
+        lifecycle.readLock().lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("this Segmenter (model " + model.path() + ") is closed; build a new one");
+            }
+            FloatBuffer buf = borrow(n * perImage);
+            EngineResult r;
+            long tRun;
+            long tDone;
+            try {
+                buf.clear();
+                for (float[] chw : chws) {
+                    if (resized) {
+                        float[] scaled = new float[perImage];
+                        Bilinear.Axis ya = Bilinear.axis(height, nh);
+                        Bilinear.Axis xa = Bilinear.axis(width, nw);
+                        for (int c = 0; c < 3; c++) {
+                            Bilinear.resizeInto(chw, c * width * height, height, width, nh, nw, ya, xa, scaled, c * nw * nh);
+                        }
+                        buf.put(scaled);
+                    } else {
+                        buf.put(chw);
+                    }
+                }
+                buf.flip();
+                tRun = System.nanoTime();
+                r = engine.run(new InputBatch(buf, n, nh, nw), resized ? outputsResized : outputsAtImageSize);
+                tDone = System.nanoTime();
+            } finally {
+                giveBack(buf);
+            }
+            List<Segmentation> results = new ArrayList<>(n);
+            int fh = r.featureHeight();
+            int fw = r.featureWidth();
+            int c = head.numClasses();
+            int cells = fh * fw;
+            for (int i = 0; i < n; i++) {
+                float[] logits = slice(r.logits(), i, c * cells);
+                int[] mask;
+                if (!resized && r.mask() != null) {
+                    mask = Arrays.copyOfRange(r.mask(), i * width * height, (i + 1) * width * height);
+                } else {
+                    mask = Bilinear.argmaxResized(logits, 0, c, fh, fw, height, width);
+                }
+                float[] groups = slice(r.groupActivations(), i, head.numGroups() * cells);
+                float[] protos = slice(r.prototypeActivations(), i, head.numPrototypes() * cells);
+                long now = System.nanoTime();
+                results.add(new Segmentation(head, evidence, width, height, nw, nh, fh, fw, mask, logits, groups, protos,
+                        engine.backend(), (tDone - tRun) / n, (now - t0) / n));
+            }
+            return results;
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    private static float[] slice(float[] all, int i, int size) {
+        if (all == null) {
+            return null;
+        }
+        return all.length == size ? all : Arrays.copyOfRange(all, i * size, (i + 1) * size);
+    }
+
+    private FloatBuffer borrow(int floats) {
+        FloatBuffer b = buffers.poll();
+        if (b != null) {
+            pooled.decrementAndGet();
+            if (b.capacity() >= floats) {
+                return b;
+            }
+        }
+        return ByteBuffer.allocateDirect(Math.multiplyExact(floats, Float.BYTES)).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    private void giveBack(FloatBuffer b) {
+        if (pooled.incrementAndGet() <= POOLED_BUFFERS) {
+            buffers.offer(b);
+        } else {
+            pooled.decrementAndGet();
+        }
+    }
+
+    /**
+     * Waits for calls in flight, then frees the backend's native resources. Idempotent. Results
+     * already returned stay valid.
+     */
+    @Override
+    public void close() {
+        lifecycle.writeLock().lock();
+        try {
+            if (!closed) {
+                closed = true;
+                engine.close();
+                buffers.clear();
+            }
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Configures and opens a {@link Segmenter}. Not thread-safe; {@link #build()} validates every
+     * setting and names the one that is wrong.
+     */
+    public static final class Builder {
+        private Path model;
+        private Backend backend = Backend.AUTO;
+        private Evidence evidence = Evidence.GROUPS;
+        private int intraOpThreads;
+        private InputSizing sizing = InputSizing.keep();
+        private long maxPixels = 4096L * 4096L;
+        private int maxBatch = 4;
+        private Path optimizedModelCache;
+        private final Map<String, String> options = new HashMap<>();
+
+        private Builder() {
+        }
+
+        /** The model file (required). */
+        public Builder model(Path model) {
+            this.model = model;
+            return this;
+        }
+
+        /** The backend (default {@link Backend#AUTO}). */
+        public Builder backend(Backend backend) {
+            this.backend = Objects.requireNonNull(backend, "backend");
+            return this;
+        }
+
+        /** How much evidence each result keeps (default {@link Evidence#GROUPS}). */
+        public Builder evidence(Evidence evidence) {
+            this.evidence = Objects.requireNonNull(evidence, "evidence");
+            return this;
+        }
+
+        /** Threads for one inference; 0 (default) lets the backend use all cores. */
+        public Builder intraOpThreads(int threads) {
+            this.intraOpThreads = threads;
+            return this;
+        }
+
+        /** How images are sized for the network (default {@link InputSizing#keep()}). */
+        public Builder inputSizing(InputSizing sizing) {
+            this.sizing = Objects.requireNonNull(sizing, "sizing");
+            return this;
+        }
+
+        /** Largest image, and largest network input, in pixels (default 4096 x 4096). */
+        public Builder maxPixels(long maxPixels) {
+            this.maxPixels = maxPixels;
+            return this;
+        }
+
+        /** Most images per backend run in {@link Segmenter#segmentAll} (default 4). */
+        public Builder maxBatch(int maxBatch) {
+            this.maxBatch = maxBatch;
+            return this;
+        }
+
+        /** Where the backend may cache its optimised model (default: no cache). */
+        public Builder optimizedModelCache(Path path) {
+            this.optimizedModelCache = path;
+            return this;
+        }
+
+        /** A backend-specific option, passed through to the provider (see each runtime module). */
+        public Builder option(String key, String value) {
+            options.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
+         * Reads and validates the model, then opens it on the backend.
+         *
+         * @throws ModelFormatException when the file breaks the model contract
+         * @throws BackendUnavailableException when the backend (or, for AUTO, every backend)
+         *     cannot run here; the message says what is missing
+         * @throws IllegalArgumentException when a setting is invalid
+         */
+        public Segmenter build() throws ModelFormatException, BackendUnavailableException {
+            if (model == null) {
+                throw new IllegalArgumentException("Segmenter.Builder: no model given; call model(Path) with an exported .onnx file");
+            }
+            if (intraOpThreads < 0) {
+                throw new IllegalArgumentException("Segmenter.Builder: intraOpThreads must be >= 0 (0 = all cores), got " + intraOpThreads);
+            }
+            if (maxPixels < 1) {
+                throw new IllegalArgumentException("Segmenter.Builder: maxPixels must be positive, got " + maxPixels);
+            }
+            if (maxBatch < 1) {
+                throw new IllegalArgumentException("Segmenter.Builder: maxBatch must be positive, got " + maxBatch);
+            }
+            OnnxModelFile file = OnnxModelFile.read(model);
+            if (!file.card().method().hasPrototypes() && evidence != Evidence.NONE) {
+                throw new IllegalArgumentException("Segmenter.Builder: " + model + " is a " + file.card().method().id()
+                        + " (black-box) model and has no evidence; build it with Evidence.NONE");
+            }
+            EngineConfig config = new EngineConfig(model, intraOpThreads, optimizedModelCache, options);
+            Map<Backend, BackendProvider> providers = discoverProviders();
+            if (backend != Backend.AUTO) {
+                BackendProvider p = providers.get(backend);
+                if (p == null) {
+                    throw new BackendUnavailableException(ErrorCode.NO_PROVIDER, noProviderMessage(backend));
+                }
+                InferenceEngine e = p.open(backend, config);
+                return new Segmenter(this, file, e, new BackendInfo(backend, e.description(), Map.of()));
+            }
+            Map<Backend, String> skipped = new LinkedHashMap<>();
+            for (Backend b : Backend.AUTO_ORDER) {
+                BackendProvider p = providers.get(b);
+                if (p == null) {
+                    skipped.put(b, noProviderMessage(b));
+                    continue;
+                }
+                try {
+                    InferenceEngine e = p.open(b, config);
+                    LOG.debug("model {} runs on {}; skipped {}", model, b, skipped);
+                    return new Segmenter(this, file, e, new BackendInfo(b, e.description(), skipped));
+                } catch (BackendUnavailableException ex) {
+                    skipped.put(b, ex.getMessage());
+                }
+            }
+            StringBuilder sb = new StringBuilder("no backend can run " + model + " on this host:");
+            skipped.forEach((b, why) -> sb.append("\n  ").append(b.cliName()).append(": ").append(why));
+            throw new BackendUnavailableException(ErrorCode.BACKEND_UNAVAILABLE, sb.toString());
+        }
+    }
+
+    private static String noProviderMessage(Backend b) {
+        String artifact = b == Backend.TENSORRT ? "scaleprotoseg-runtime-trt" : "scaleprotoseg-runtime-ort";
+        return "no provider for backend " + b.cliName() + " is on the class path; add the dependency io.scaleprotoseg:"
+                + artifact;
+    }
+
+    /** The providers on the class path, by the backends they serve (first provider wins). */
+    static Map<Backend, BackendProvider> discoverProviders() {
+        Map<Backend, BackendProvider> map = new EnumMap<>(Backend.class);
+        ClassLoader cl = Segmenter.class.getClassLoader();
+        for (BackendProvider p : ServiceLoader.load(BackendProvider.class, cl)) {
+            for (Backend b : p.backends()) {
+                map.putIfAbsent(b, p);
+            }
+        }
+        return map;
+    }
+}

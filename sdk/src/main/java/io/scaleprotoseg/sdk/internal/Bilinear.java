@@ -1,0 +1,134 @@
+package io.scaleprotoseg.sdk.internal;
+
+/**
+ * Bilinear resampling with half-pixel centres and edge clamping, the convention of ONNX
+ * {@code Resize} (coordinate_transformation_mode half_pixel / pytorch_half_pixel) and of PyTorch's
+ * {@code interpolate(align_corners=False)} without antialiasing. The SDK uses it for class scores,
+ * heat maps and image resizing so that its maps line up with the in-graph mask.
+ */
+public final class Bilinear {
+    private Bilinear() {
+    }
+
+    /**
+     * Sampling positions for one axis: for each output index, the lower source index, the upper
+     * source index and the weight of the upper one.
+     */
+    public static final class Axis {
+        public final int[] lo;
+        public final int[] hi;
+        public final float[] frac;
+
+        Axis(int in, int out) {
+            lo = new int[out];
+            hi = new int[out];
+            frac = new float[out];
+            double scale = (double) in / out;
+            for (int o = 0; o < out; o++) {
+                double s = (o + 0.5) * scale - 0.5;
+                if (s < 0) {
+                    s = 0;
+                }
+                int l = (int) s;
+                if (l > in - 1) {
+                    l = in - 1;
+                }
+                lo[o] = l;
+                hi[o] = Math.min(l + 1, in - 1);
+                frac[o] = (float) (s - l);
+            }
+        }
+    }
+
+    public static Axis axis(int in, int out) {
+        return new Axis(in, out);
+    }
+
+    /** Source coordinate of output position {@code o} on an axis of {@code in -> out}. */
+    public static double sourceCoordinate(int o, int in, int out) {
+        double s = (o + 0.5) * in / out - 0.5;
+        return Math.max(0, s);
+    }
+
+    /**
+     * Upsamples (or downsamples) one channel {@code src[offset .. offset + h*w)} to {@code H x W}.
+     */
+    public static float[] resize(float[] src, int offset, int h, int w, int outH, int outW) {
+        float[] dst = new float[outH * outW];
+        resizeInto(src, offset, h, w, outH, outW, axis(h, outH), axis(w, outW), dst, 0);
+        return dst;
+    }
+
+    /** As {@link #resize} into {@code dst[dstOffset ...]}, with precomputed axes. */
+    public static void resizeInto(float[] src, int offset, int h, int w, int outH, int outW, Axis ya, Axis xa,
+            float[] dst, int dstOffset) {
+        for (int y = 0; y < outH; y++) {
+            int r0 = offset + ya.lo[y] * w;
+            int r1 = offset + ya.hi[y] * w;
+            float fy = ya.frac[y];
+            int d = dstOffset + y * outW;
+            for (int x = 0; x < outW; x++) {
+                int x0 = xa.lo[x];
+                int x1 = xa.hi[x];
+                float fx = xa.frac[x];
+                float top = src[r0 + x0] + (src[r0 + x1] - src[r0 + x0]) * fx;
+                float bottom = src[r1 + x0] + (src[r1 + x1] - src[r1 + x0]) * fx;
+                dst[d + x] = top + (bottom - top) * fy;
+            }
+        }
+    }
+
+    /** The value at output pixel (x, y) of channel {@code src[offset ...]} resized to H x W. */
+    public static double sample(float[] src, int offset, int h, int w, int outH, int outW, int x, int y) {
+        double sy = sourceCoordinate(y, h, outH);
+        double sx = sourceCoordinate(x, w, outW);
+        int y0 = Math.min((int) sy, h - 1);
+        int x0 = Math.min((int) sx, w - 1);
+        int y1 = Math.min(y0 + 1, h - 1);
+        int x1 = Math.min(x0 + 1, w - 1);
+        double fy = sy - y0;
+        double fx = sx - x0;
+        double top = src[offset + y0 * w + x0] * (1 - fx) + src[offset + y0 * w + x1] * fx;
+        double bottom = src[offset + y1 * w + x0] * (1 - fx) + src[offset + y1 * w + x1] * fx;
+        return top * (1 - fy) + bottom * fy;
+    }
+
+    /**
+     * The argmax over {@code channels} of the channels {@code src[offset ...]} ([C, h, w]) resized
+     * to H x W; ties go to the lowest class, as ONNX ArgMax does.
+     */
+    public static int[] argmaxResized(float[] src, int offset, int channels, int h, int w, int outH, int outW) {
+        Axis ya = axis(h, outH);
+        Axis xa = axis(w, outW);
+        int[] mask = new int[outH * outW];
+        float[] best = new float[outW];
+        int hw = h * w;
+        for (int y = 0; y < outH; y++) {
+            java.util.Arrays.fill(best, Float.NEGATIVE_INFINITY);
+            int d = y * outW;
+            float fy = ya.frac[y];
+            for (int c = 0; c < channels; c++) {
+                int r0 = offset + c * hw + ya.lo[y] * w;
+                int r1 = offset + c * hw + ya.hi[y] * w;
+                for (int x = 0; x < outW; x++) {
+                    int x0 = xa.lo[x];
+                    int x1 = xa.hi[x];
+                    float fx = xa.frac[x];
+                    float top = src[r0 + x0] + (src[r0 + x1] - src[r0 + x0]) * fx;
+                    float bottom = src[r1 + x0] + (src[r1 + x1] - src[r1 + x0]) * fx;
+                    float v = top + (bottom - top) * fy;
+                    if (v > best[x]) {
+                        best[x] = v;
+                        mask[d + x] = c;
+                    }
+                }
+            }
+        }
+        return mask;
+    }
+
+    /** The feature cell whose centre is nearest to pixel {@code p} (METHOD.md 2, centre-aligned). */
+    public static int cellOf(int p, int in, int out) {
+        return Math.min(out - 1, (int) Math.floor((p + 0.5) * out / in));
+    }
+}

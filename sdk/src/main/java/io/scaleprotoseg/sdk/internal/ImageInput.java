@@ -1,0 +1,174 @@
+package io.scaleprotoseg.sdk.internal;
+
+import io.scaleprotoseg.sdk.ErrorCode;
+import io.scaleprotoseg.sdk.InvalidImageException;
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.ComponentColorModel;
+import java.awt.image.DataBufferByte;
+import java.awt.image.DataBufferInt;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+/**
+ * Turns images into the graph's input form: float RGB in 0..1, channel-major (CHW).
+ *
+ * <p>Grey images are replicated to three channels; alpha is ignored (not composited); 16-bit
+ * samples keep their precision (divided by 65535); grey and component images are read as stored,
+ * without the linear-grey gamma conversion that {@link BufferedImage#getRGB} applies; indexed and
+ * other images go through their colour model to sRGB.
+ */
+public final class ImageInput {
+    private ImageInput() {
+    }
+
+    /**
+     * Decodes an image file (PNG, JPEG, BMP, TIFF, GIF; first page of a multi-page file), checking
+     * its size against {@code maxPixels} from the header, before any pixel is decoded. Decoder
+     * warnings (a truncated JPEG, for instance) are errors: a partly decoded image is never
+     * segmented.
+     *
+     * @throws InvalidImageException naming the file: missing, unknown format, truncated, corrupt,
+     *     empty or over the limit
+     */
+    public static BufferedImage read(Path path, long maxPixels) throws InvalidImageException {
+        if (!Files.isRegularFile(path)) {
+            throw new InvalidImageException(ErrorCode.UNREADABLE_IMAGE, "image file " + path + " does not exist or is not a regular file");
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(path.toFile())) {
+            if (in == null) {
+                throw new InvalidImageException(ErrorCode.UNREADABLE_IMAGE, "image file " + path + " cannot be opened");
+            }
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new InvalidImageException(ErrorCode.UNREADABLE_IMAGE, "image file " + path
+                        + " is not in a format this SDK decodes (PNG, JPEG, BMP, TIFF, GIF)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                int w = reader.getWidth(0);
+                int h = reader.getHeight(0);
+                checkSize(path.toString(), w, h, maxPixels);
+                List<String> warnings = new ArrayList<>();
+                reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+                BufferedImage img = reader.read(0);
+                if (!warnings.isEmpty()) {
+                    throw new InvalidImageException(ErrorCode.UNREADABLE_IMAGE, "image file " + path
+                            + " is truncated or corrupt (decoder: " + String.join("; ", warnings) + ")");
+                }
+                return img;
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new InvalidImageException(ErrorCode.UNREADABLE_IMAGE, "image file " + path
+                    + " is truncated or corrupt and cannot be decoded (" + e + ")", e);
+        }
+    }
+
+    /** Rejects empty images and images over the pixel limit. */
+    public static void checkSize(String what, int width, int height, long maxPixels) throws InvalidImageException {
+        if (width <= 0 || height <= 0) {
+            throw new InvalidImageException(ErrorCode.EMPTY_IMAGE, what + " has no pixels (" + width + "x" + height + ")");
+        }
+        long pixels = (long) width * height;
+        if (pixels > maxPixels) {
+            throw new InvalidImageException(ErrorCode.IMAGE_TOO_LARGE, what + " has " + width + "x" + height + " = " + pixels
+                    + " pixels, over the limit of " + maxPixels + "; downscale it or raise Segmenter.Builder.maxPixels");
+        }
+    }
+
+    /** The image as float CHW RGB in 0..1 (a new array of 3*w*h). */
+    public static float[] toChw(BufferedImage img) {
+        int w = img.getWidth();
+        int h = img.getHeight();
+        int plane = w * h;
+        float[] out = new float[3 * plane];
+        Raster raster = img.getRaster();
+        final float inv255 = 1f / 255f;
+        switch (img.getType()) {
+            case BufferedImage.TYPE_3BYTE_BGR:
+            case BufferedImage.TYPE_4BYTE_ABGR: {
+                if (raster.getDataBuffer() instanceof DataBufferByte && isPlainRaster(raster)) {
+                    byte[] data = ((DataBufferByte) raster.getDataBuffer()).getData();
+                    int step = img.getType() == BufferedImage.TYPE_3BYTE_BGR ? 3 : 4;
+                    int first = step == 3 ? 0 : 1;
+                    for (int i = 0, p = first; i < plane; i++, p += step) {
+                        out[i] = (data[p + 2] & 0xff) * inv255;
+                        out[plane + i] = (data[p + 1] & 0xff) * inv255;
+                        out[2 * plane + i] = (data[p] & 0xff) * inv255;
+                    }
+                    return out;
+                }
+                break;
+            }
+            case BufferedImage.TYPE_INT_RGB:
+            case BufferedImage.TYPE_INT_ARGB: {
+                if (raster.getDataBuffer() instanceof DataBufferInt && isPlainRaster(raster)) {
+                    int[] data = ((DataBufferInt) raster.getDataBuffer()).getData();
+                    for (int i = 0; i < plane; i++) {
+                        int v = data[i];
+                        out[i] = ((v >> 16) & 0xff) * inv255;
+                        out[plane + i] = ((v >> 8) & 0xff) * inv255;
+                        out[2 * plane + i] = (v & 0xff) * inv255;
+                    }
+                    return out;
+                }
+                break;
+            }
+            default:
+                break;
+        }
+        if (img.getColorModel() instanceof ComponentColorModel && !img.isAlphaPremultiplied()) {
+            ColorSpace cs = img.getColorModel().getColorSpace();
+            int bands = raster.getNumBands();
+            int colorBands = img.getColorModel().getNumColorComponents();
+            boolean gray = cs.getType() == ColorSpace.TYPE_GRAY && colorBands == 1;
+            boolean srgb = cs.isCS_sRGB() && colorBands == 3;
+            if ((gray || srgb) && bands >= colorBands) {
+                int[] bits = img.getColorModel().getComponentSize();
+                int[] row = new int[w];
+                for (int c = 0; c < 3; c++) {
+                    int band = gray ? 0 : c;
+                    float scale = 1f / ((1L << bits[band]) - 1);
+                    for (int y = 0; y < h; y++) {
+                        raster.getSamples(0, y, w, 1, band, row);
+                        int base = c * plane + y * w;
+                        for (int x = 0; x < w; x++) {
+                            out[base + x] = row[x] * scale;
+                        }
+                    }
+                }
+                return out;
+            }
+        }
+        int[] argb = new int[w];
+        for (int y = 0; y < h; y++) {
+            img.getRGB(0, y, w, 1, argb, 0, w);
+            int base = y * w;
+            for (int x = 0; x < w; x++) {
+                int v = argb[x];
+                out[base + x] = ((v >> 16) & 0xff) * inv255;
+                out[plane + base + x] = ((v >> 8) & 0xff) * inv255;
+                out[2 * plane + base + x] = (v & 0xff) * inv255;
+            }
+        }
+        return out;
+    }
+
+    /** True when the raster is the whole, unshared buffer (no sub-image offsets). */
+    private static boolean isPlainRaster(Raster r) {
+        return r.getSampleModelTranslateX() == 0 && r.getSampleModelTranslateY() == 0
+                && r.getDataBuffer().getNumBanks() == 1 && r.getDataBuffer().getOffset() == 0
+                && r.getParent() == null;
+    }
+}

@@ -214,6 +214,16 @@ public final class InferenceGraphWriter {
 
     /** A convolution with its batch norm folded in (in double precision), then an optional ReLU. */
     private static String conv(OnnxGraphBuilder g, Layer.Conv c, String x, String name) {
+        List<String> inputs = new ArrayList<>(List.of(x));
+        inputs.addAll(g.initializersOf(c, () -> foldedWeights(g, c, name)));
+        int p = c.padding();
+        String y = g.node("Conv", inputs, null, ints("kernel_shape", c.kernel(), c.kernel()),
+                ints("strides", c.stride(), c.stride()), ints("pads", p, p, p, p), ints("dilations", c.dilation(), c.dilation()));
+        return c.relu() ? g.node("Relu", List.of(y), null) : y;
+    }
+
+    /** The convolution's weight and bias initializers, batch norm folded in. */
+    private static List<String> foldedWeights(OnnxGraphBuilder g, Layer.Conv c, String name) {
         float[] w = c.weight().data();
         float[] b = c.bias() == null ? null : c.bias().data();
         int out = c.outChannels();
@@ -233,14 +243,11 @@ public final class InferenceGraphWriter {
             w = fw;
             b = fb;
         }
-        List<String> inputs = new ArrayList<>(List.of(x, g.floatInit(name + ".weight", w, out, c.inChannels(), c.kernel(), c.kernel())));
+        List<String> names = new ArrayList<>(List.of(g.floatInit(name + ".weight", w, out, c.inChannels(), c.kernel(), c.kernel())));
         if (b != null) {
-            inputs.add(g.floatInit(name + ".bias", b, out));
+            names.add(g.floatInit(name + ".bias", b, out));
         }
-        int p = c.padding();
-        String y = g.node("Conv", inputs, null, ints("kernel_shape", c.kernel(), c.kernel()),
-                ints("strides", c.stride(), c.stride()), ints("pads", p, p, p, p), ints("dilations", c.dilation(), c.dilation()));
-        return c.relu() ? g.node("Relu", List.of(y), null) : y;
+        return names;
     }
 
     /**

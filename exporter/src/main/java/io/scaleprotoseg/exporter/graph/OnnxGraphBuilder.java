@@ -16,6 +16,7 @@ import java.util.Map;
 final class OnnxGraphBuilder {
     private final OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder();
     private final Map<float[], String> floatInits = new IdentityHashMap<>();
+    private final Map<Object, List<String>> memo = new IdentityHashMap<>();
     private final java.util.Set<String> names = new java.util.HashSet<>();
     private int counter;
 
@@ -66,6 +67,14 @@ final class OnnxGraphBuilder {
         graph.addInitializer(t);
         floatInits.put(data, n);
         return n;
+    }
+
+    /**
+     * The initializer names made for {@code key} (by identity), making them once with
+     * {@code make}: a layer emitted several times (multi-scale input) shares its weights.
+     */
+    List<String> initializersOf(Object key, java.util.function.Supplier<List<String>> make) {
+        return memo.computeIfAbsent(key, k -> make.get());
     }
 
     /** An int64 initializer (shapes, axes, slice bounds). */

@@ -128,7 +128,8 @@ final class OrtEngine implements InferenceEngine {
                 pinned = new PinnedOutputs(env, outputs, shapes);
             }
             boolean keep = false;
-            try (OrtSession.Result ignored = session.run(Map.of(ModelOutputNames.INPUT, in), names, pinned.tensors)) {
+            // every requested output is pinned, so none is left to allocate: ORT wants the two sets disjoint
+            try (OrtSession.Result ignored = session.run(Map.of(ModelOutputNames.INPUT, in), Set.of(), pinned.tensors)) {
                 EngineResult r = copy(input.batch(), outputs, shapes, pinned.buffers);
                 keep = giveBack(key, pinned);
                 return r;

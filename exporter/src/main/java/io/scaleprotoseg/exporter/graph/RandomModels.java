@@ -40,6 +40,32 @@ public final class RandomModels {
         }
     }
 
+    /**
+     * A random model on the exact DeepLabv2 ResNet topology ({@link DeepLabResNet}), channels divided
+     * by {@code widthDivisor}; {@code spec.width()} and {@code spec.residualBlocks()} are ignored.
+     */
+    public static InferenceModel build(Spec spec, DeepLabResNet.Depth depth, int widthDivisor) {
+        SplittableRandom rnd = new SplittableRandom(spec.seed());
+        List<Layer> backbone = DeepLabResNet.layers(depth, (key, shape) -> randomTensor(rnd, key, shape), widthDivisor);
+        return assemble(spec, rnd, backbone, DeepLabResNet.outChannels(depth, widthDivisor));
+    }
+
+    /** Random weights for a torchvision key: He-normal convs, batch-norm statistics near identity. */
+    private static FloatTensor randomTensor(SplittableRandom rnd, String key, int... shape) {
+        float[] d = new float[shape.length == 4 ? shape[0] * shape[1] * shape[2] * shape[3] : shape[0]];
+        if (shape.length == 4) {
+            double std = Math.sqrt(2.0 / (shape[1] * shape[2] * shape[3]));
+            for (int i = 0; i < d.length; i++) {
+                d[i] = (float) (gaussian(rnd) * std);
+            }
+        } else {
+            for (int i = 0; i < d.length; i++) {
+                d[i] = (float) (key.endsWith("running_var") || key.endsWith(".weight") ? 0.5 + rnd.nextDouble() : 0.1 * gaussian(rnd));
+            }
+        }
+        return new FloatTensor(d, shape);
+    }
+
     /** Builds the random model described by {@code spec}. */
     public static InferenceModel build(Spec spec) {
         SplittableRandom rnd = new SplittableRandom(spec.seed());
@@ -59,7 +85,10 @@ public final class RandomModels {
                             conv(rnd, w, 2 * w, 1, 1, 0, 1, true, false, false)),
                     List.of(), true));
         }
-        int featureChannels = 2 * w;
+        return assemble(spec, rnd, backbone, 2 * w);
+    }
+
+    private static InferenceModel assemble(Spec spec, SplittableRandom rnd, List<Layer> backbone, int featureChannels) {
         ModelKind kind = spec.kind();
         int c = spec.classes();
         int[] dil = spec.dilations();

@@ -105,6 +105,26 @@ class OrtParityTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void deepLabV2ResNet101TopologyRunsWithOutputStrideEightAndMatchesTheReference() throws Exception {
+        RandomModels.Spec base = RandomModels.Spec.small(ModelKind.SCALEPROTOSEG, 81);
+        RandomModels.Spec spec = new RandomModels.Spec(base.kind(), 3, new int[] {6, 12, 18, 24}, 2, 2, 8, 0, 0,
+                List.of(), 81);
+        InferenceModel model = RandomModels.build(spec, io.scaleprotoseg.exporter.graph.DeepLabResNet.Depth.R101, 16);
+        Path file = TestModels.write(model, dir, "r101");
+        float[] img = TestModels.image(65, 65, 81);
+        ReferenceForward.Result ref = ReferenceForward.run(model, img, 65, 65);
+        try (Segmenter seg = Segmenter.builder().model(file).backend(Backend.ORT_CPU).evidence(Evidence.FULL).build()) {
+            Segmentation s = seg.segment(img, 65, 65);
+            assertEquals(9, s.featureHeight(), "65 -> 9 at output stride 8");
+            assertClose("logits", s.logits(), ref.logits().data());
+            assertMasksEqualExceptTies(s.mask(), ref);
+            Segmentation big = seg.segment(new float[3 * 321 * 321], 321, 321);
+            assertEquals(41, big.featureHeight(), "321 -> 41");
+            assertEquals(41, big.featureWidth());
+        }
+    }
+
     static void assertClose(String what, float[] actual, double[] expected) {
         assertNotNull(actual, what + " missing");
         assertEquals(expected.length, actual.length, what + " length");

@@ -71,12 +71,12 @@ public final class Segmenter implements AutoCloseable {
     private final AtomicInteger pooled = new AtomicInteger();
     private boolean closed;
 
-    private Segmenter(Builder b, OnnxModelFile model, InferenceEngine engine, BackendInfo info) {
+    private Segmenter(Builder b, Evidence evidence, OnnxModelFile model, InferenceEngine engine, BackendInfo info) {
         this.model = model;
         this.head = model.head();
         this.engine = engine;
         this.backendInfo = info;
-        this.evidence = b.evidence;
+        this.evidence = evidence;
         this.sizing = b.sizing;
         this.maxPixels = b.maxPixels;
         this.maxBatch = b.maxBatch;
@@ -342,7 +342,7 @@ public final class Segmenter implements AutoCloseable {
     public static final class Builder {
         private Path model;
         private Backend backend = Backend.AUTO;
-        private Evidence evidence = Evidence.GROUPS;
+        private Evidence evidence;
         private int intraOpThreads;
         private InputSizing sizing = InputSizing.keep();
         private long maxPixels = 4096L * 4096L;
@@ -365,7 +365,10 @@ public final class Segmenter implements AutoCloseable {
             return this;
         }
 
-        /** How much evidence each result keeps (default {@link Evidence#GROUPS}). */
+        /**
+         * How much evidence each result keeps. Default: {@link Evidence#GROUPS} for prototype models,
+         * {@link Evidence#NONE} for a black-box DeepLabv2 model (which has no other level).
+         */
         public Builder evidence(Evidence evidence) {
             this.evidence = Objects.requireNonNull(evidence, "evidence");
             return this;
@@ -429,7 +432,9 @@ public final class Segmenter implements AutoCloseable {
                 throw new IllegalArgumentException("Segmenter.Builder: maxBatch must be positive, got " + maxBatch);
             }
             OnnxModelFile file = OnnxModelFile.read(model);
-            if (!file.card().method().hasPrototypes() && evidence != Evidence.NONE) {
+            Evidence ev = evidence != null ? evidence
+                    : file.card().method().hasPrototypes() ? Evidence.GROUPS : Evidence.NONE;
+            if (!file.card().method().hasPrototypes() && ev != Evidence.NONE) {
                 throw new IllegalArgumentException("Segmenter.Builder: " + model + " is a " + file.card().method().id()
                         + " (black-box) model and has no evidence; build it with Evidence.NONE");
             }
@@ -441,7 +446,7 @@ public final class Segmenter implements AutoCloseable {
                     throw new BackendUnavailableException(ErrorCode.NO_PROVIDER, noProviderMessage(backend));
                 }
                 InferenceEngine e = p.open(backend, config);
-                return new Segmenter(this, file, e, new BackendInfo(backend, e.description(), Map.of()));
+                return new Segmenter(this, ev, file, e, new BackendInfo(backend, e.description(), Map.of()));
             }
             Map<Backend, String> skipped = new LinkedHashMap<>();
             for (Backend b : Backend.AUTO_ORDER) {
@@ -453,7 +458,7 @@ public final class Segmenter implements AutoCloseable {
                 try {
                     InferenceEngine e = p.open(b, config);
                     LOG.debug("model {} runs on {}; skipped {}", model, b, skipped);
-                    return new Segmenter(this, file, e, new BackendInfo(b, e.description(), skipped));
+                    return new Segmenter(this, ev, file, e, new BackendInfo(b, e.description(), skipped));
                 } catch (BackendUnavailableException ex) {
                     skipped.put(b, ex.getMessage());
                 }

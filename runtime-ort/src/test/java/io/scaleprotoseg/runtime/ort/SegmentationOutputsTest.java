@@ -40,6 +40,17 @@ class SegmentationOutputsTest {
                 requested(ps, Evidence.GROUPS));
     }
 
+    @Test
+    void theDefaultEvidenceIsGroupsForPrototypeModelsAndNoneForTheBlackBox() throws Exception {
+        Path sps = TestModels.write(TestModels.model(ModelKind.SCALEPROTOSEG, 95), dir, "sps");
+        Path dl = TestModels.write(TestModels.model(ModelKind.DEEPLABV2, 96), dir, "dl");
+        Segmenter.Builder b = Segmenter.builder().backend(Backend.ORT_CPU);
+        try (Segmenter a = b.model(sps).build(); Segmenter c = b.model(dl).build()) {
+            assertEquals(Evidence.GROUPS, a.evidence());
+            assertEquals(Evidence.NONE, c.evidence());
+        }
+    }
+
     private static java.util.Set<ModelOutput> requested(Path model, Evidence e) throws Exception {
         try (Segmenter s = Segmenter.builder().model(model).backend(Backend.ORT_CPU).evidence(e).build()) {
             return s.requestedOutputs();

@@ -92,7 +92,10 @@ public record ModelCard(
         }
     }
 
-    /** One ASPP scale: its index and the dilation of its branch. */
+    /**
+     * One ASPP scale: its index and the dilation of its branch; dilation 0 marks ProtoSeg's single
+     * scale, the sum of all ASPP branches.
+     */
     public record Scale(int index, int dilation) { }
 
     /** Where a prototype was projected from (METHOD.md 4). */
@@ -178,6 +181,16 @@ public record ModelCard(
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("model card cannot be serialised: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Reads the card of a model file without opening a backend, checking the file against the
+     * whole model contract (the same checks as {@link Segmenter.Builder#build()}).
+     *
+     * @throws ModelFormatException naming the file and the first violation
+     */
+    public static ModelCard read(java.nio.file.Path model) throws ModelFormatException {
+        return io.scaleprotoseg.sdk.internal.OnnxModelFile.read(model).card();
     }
 
     /**

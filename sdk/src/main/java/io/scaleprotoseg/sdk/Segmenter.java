@@ -475,6 +475,16 @@ public final class Segmenter implements AutoCloseable {
                 + artifact;
     }
 
+    /**
+     * The concrete backends whose provider is on the class path. A listed backend may still be
+     * unable to run on this host (no GPU, missing libraries); {@link Builder#build()} says why.
+     */
+    public static Set<Backend> installedBackends() {
+        Set<Backend> s = EnumSet.noneOf(Backend.class);
+        s.addAll(discoverProviders().keySet());
+        return s;
+    }
+
     /** The providers on the class path, by the backends they serve (first provider wins). */
     static Map<Backend, BackendProvider> discoverProviders() {
         Map<Backend, BackendProvider> map = new EnumMap<>(Backend.class);

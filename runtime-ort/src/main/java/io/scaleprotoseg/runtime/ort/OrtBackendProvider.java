@@ -51,7 +51,10 @@ public final class OrtBackendProvider implements BackendProvider {
         }
         OrtEnvironment env;
         try {
-            env = OrtEnvironment.getEnvironment(logLevel(config), "scaleprotoseg");
+            // the environment logger only reports fatal errors: a provider that fails to load (CUDA on a
+            // host without it) is reported through BackendUnavailableException and BackendInfo instead of
+            // an error line on stderr; sessions log at ort.log_level
+            env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "scaleprotoseg");
         } catch (RuntimeException | LinkageError e) {
             throw new BackendUnavailableException(ErrorCode.BACKEND_UNAVAILABLE,
                     "ONNX Runtime's native library cannot be loaded on this host (" + e + "); check that the platform is "

@@ -1,0 +1,154 @@
+package io.scaleprotoseg.samples;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.scaleprotoseg.sdk.Backend;
+import io.scaleprotoseg.sdk.Evidence;
+import io.scaleprotoseg.sdk.ModelKind;
+import io.scaleprotoseg.sdk.Segmentation;
+import io.scaleprotoseg.sdk.Segmenter;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SegmentCommandTest {
+    @TempDir
+    static Path models;
+    static Path colour;
+    static Path deeplab;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void writeModels() throws IOException {
+        colour = TestModels.colourModel(models);
+        deeplab = TestModels.random(models, ModelKind.DEEPLABV2);
+    }
+
+    @Test
+    void aCorruptImageIsReportedAndTheOthersAreWritten() throws IOException {
+        Path in = Files.createDirectories(dir.resolve("in"));
+        TestModels.scene(in.resolve("a.png"), 1);
+        TestModels.scene(in.resolve("c.png"), 2);
+        // a PNG cut off in the middle of its pixel data
+        byte[] whole = Files.readAllBytes(in.resolve("a.png"));
+        Files.write(in.resolve("b-broken.png"), Arrays.copyOf(whole, whole.length / 3));
+        Files.writeString(in.resolve("notes.txt"), "not an image, and not listed");
+        Path out = dir.resolve("out");
+
+        Cli.Result r = Cli.run("segment", "--model", colour, "--input", in, "--out", out, "--backend", "ort-cpu");
+
+        assertEquals(1, r.exit(), r::toString);
+        assertTrue(r.err().contains("b-broken.png"), r::toString);
+        assertTrue(r.err().contains("1 of 3 images failed"), r::toString);
+        assertFalse(r.err().contains("\tat "), "no stack trace: " + r);
+        for (String name : new String[] {"a", "c"}) {
+            assertTrue(Files.isRegularFile(out.resolve(name + "_mask.png")), r::toString);
+            assertTrue(Files.isRegularFile(out.resolve(name + "_overlay.png")), r::toString);
+            assertTrue(Files.isRegularFile(out.resolve(name + ".json")), r::toString);
+        }
+        assertFalse(Files.exists(out.resolve("b-broken_mask.png")));
+        assertTrue(r.out().contains("a.png") && r.out().contains("c.png"), r::toString);
+        try (var listing = Files.list(out)) {
+            assertEquals(6, listing.count(), "three files for each good image, none for the bad one");
+        }
+    }
+
+    @Test
+    void jsonCarriesTheRequestedEvidence() throws IOException {
+        Path img = dir.resolve("scene.png");
+        TestModels.scene(img, 3);
+        Cli.Result r = Cli.run("segment", "--model", colour, "--input", img, "--out", dir.resolve("o"), "--evidence", "full",
+                "--top", 2, "--backend", "ort-cpu", "--threads", 1);
+        assertEquals(0, r.exit(), r::toString);
+        JsonNode json = new ObjectMapper().readTree(dir.resolve("o/scene.json").toFile());
+        assertEquals("full", json.get("evidence").asText());
+        for (JsonNode c : json.get("classes")) {
+            assertEquals(2, c.get("topGroups").size());
+            assertEquals(2, c.get("topPrototypes").size());
+        }
+    }
+
+    @Test
+    void evidenceOnABlackBoxModelFailsClearly() throws IOException {
+        Path img = dir.resolve("scene.png");
+        TestModels.scene(img, 4);
+        Path out = dir.resolve("out");
+
+        Cli.Result r = Cli.run("segment", "--model", deeplab, "--input", img, "--out", out, "--evidence", "full");
+
+        assertEquals(1, r.exit(), r::toString);
+        assertTrue(r.err().contains("--evidence full"), r::toString);
+        assertTrue(r.err().contains("deeplabv2 (black-box)"), r::toString);
+        assertTrue(r.err().contains("--evidence none"), "says what to do instead: " + r);
+        assertFalse(r.err().contains("\tat "), "no stack trace: " + r);
+        assertFalse(Files.exists(out.resolve("scene_mask.png")));
+    }
+
+    @Test
+    void blackBoxModelsDefaultToNoEvidence() throws IOException {
+        Path img = dir.resolve("scene.png");
+        TestModels.scene(img, 5);
+        Cli.Result r = Cli.run("segment", "--model", deeplab, "--input", img, "--out", dir.resolve("o"), "--backend", "ort-cpu");
+        assertEquals(0, r.exit(), r::toString);
+        JsonNode json = new ObjectMapper().readTree(dir.resolve("o/scene.json").toFile());
+        assertEquals("none", json.get("evidence").asText());
+        assertEquals("deeplabv2", json.get("model").asText());
+    }
+
+    @Test
+    void masksOfModelsWithMoreThan255ClassesAre16Bit() throws Exception {
+        Path model = TestModels.manyClasses(dir);
+        Path img = dir.resolve("small.png");
+        BufferedImage scene = TestModels.scene(img, 6).image();
+
+        Cli.Result r = Cli.run("segment", "--model", model, "--input", img, "--out", dir.resolve("o"), "--backend", "ort-cpu");
+
+        assertEquals(0, r.exit(), r::toString);
+        BufferedImage mask = ImageIO.read(dir.resolve("o/small_mask.png").toFile());
+        assertEquals(BufferedImage.TYPE_USHORT_GRAY, mask.getType());
+        assertEquals(16, mask.getColorModel().getPixelSize());
+        int[] written = mask.getRaster().getPixels(0, 0, mask.getWidth(), mask.getHeight(), (int[]) null);
+        // the same model through the SDK directly: the PNG holds its class ids unchanged
+        try (Segmenter seg = Segmenter.builder().model(model).backend(Backend.ORT_CPU).evidence(Evidence.NONE).build()) {
+            Segmentation s = seg.segment(scene);
+            assertArrayEquals(s.mask(), written);
+        }
+        assertTrue(Arrays.stream(written).allMatch(v -> v >= 0 && v < 300));
+    }
+
+    @Test
+    void aMissingModelIsAUserError() {
+        Cli.Result r = Cli.run("segment", "--model", dir.resolve("nope.onnx"), "--input", dir, "--out", dir.resolve("o"));
+        assertEquals(1, r.exit(), r::toString);
+        assertTrue(r.err().contains("nope.onnx"), r::toString);
+    }
+
+    @Test
+    void anEmptyDirectoryIsAUserError() throws IOException {
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        Cli.Result r = Cli.run("segment", "--model", colour, "--input", empty, "--out", dir.resolve("o"));
+        assertEquals(1, r.exit(), r::toString);
+        assertTrue(r.err().contains("--input") && r.err().contains("no image files"), r::toString);
+    }
+
+    @Test
+    void malformedOptionsAreUsageErrors() {
+        assertEquals(2, Cli.run("segment", "--model", colour, "--input", dir, "--out", dir, "--backend", "gpu").exit());
+        assertEquals(2, Cli.run("segment", "--model", colour, "--input", dir, "--out", dir, "--size", "wide").exit());
+        assertEquals(2, Cli.run("segment", "--model", colour).exit());
+        assertEquals(2, Cli.run("frobnicate").exit());
+    }
+}

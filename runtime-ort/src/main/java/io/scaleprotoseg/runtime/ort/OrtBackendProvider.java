@@ -74,8 +74,8 @@ public final class OrtBackendProvider implements BackendProvider {
                     opts.addCUDA(device);
                 } catch (OrtException | RuntimeException | LinkageError e) {
                     throw new BackendUnavailableException(ErrorCode.BACKEND_UNAVAILABLE,
-                            "ONNX Runtime cannot use CUDA on this host: " + e.getMessage() + " (" + CUDA_REQUIREMENT
-                                    + "; check with 'scaleprotoseg info --backends')", e);
+                            "ONNX Runtime cannot use CUDA on this host: " + e.getMessage() + missingLibraries()
+                                    + " (" + CUDA_REQUIREMENT + ")", e);
                 }
             }
             Path source = config.model();
@@ -103,7 +103,8 @@ public final class OrtBackendProvider implements BackendProvider {
                 }
                 if (cuda && isCudaLoadFailure(e)) {
                     throw new BackendUnavailableException(ErrorCode.BACKEND_UNAVAILABLE,
-                            "ONNX Runtime cannot use CUDA on this host: " + e.getMessage() + " (" + CUDA_REQUIREMENT + ")", e);
+                            "ONNX Runtime cannot use CUDA on this host: " + e.getMessage() + missingLibraries()
+                                    + " (" + CUDA_REQUIREMENT + ")", e);
                 }
                 throw new ModelFormatException(ErrorCode.CONTRACT_VIOLATION, "ONNX Runtime rejects the model "
                         + config.model() + ": " + e.getMessage() + "; re-export it with 'scaleprotoseg export'", e);
@@ -120,6 +121,12 @@ public final class OrtBackendProvider implements BackendProvider {
             throw new BackendUnavailableException(ErrorCode.BACKEND_UNAVAILABLE,
                     "ONNX Runtime cannot configure a session: " + e.getMessage(), e);
         }
+    }
+
+    /** "; not found: ..." naming the CUDA libraries this host lacks, or "" when none seems missing. */
+    private static String missingLibraries() {
+        java.util.List<String> missing = CudaLibraryCheck.missingOnThisHost();
+        return missing.isEmpty() ? "" : "; not found on the library path: " + String.join(", ", missing);
     }
 
     private static boolean isCudaLoadFailure(OrtException e) {

@@ -44,6 +44,11 @@ class BackendSelectionTest {
         assertTrue(e.getMessage().contains("ONNX Runtime cannot use CUDA on this host"), e.getMessage());
         assertTrue(e.getMessage().contains("shared library") || e.getMessage().contains("CUDA"), e.getMessage());
         assertTrue(e.getMessage().contains("cuDNN 9"), "says what to install: " + e.getMessage());
+        List<String> missing = CudaLibraryCheck.missingOnThisHost();
+        if (!missing.isEmpty()) {
+            assertTrue(e.getMessage().contains("not found on the library path: " + String.join(", ", missing)),
+                    "names the missing libraries: " + e.getMessage());
+        }
     }
 
     @Test

@@ -275,7 +275,7 @@ public final class Segmenter implements AutoCloseable {
                 float[] logits = slice(r.logits(), i, c * cells);
                 int[] mask;
                 if (!resized && r.mask() != null) {
-                    mask = Arrays.copyOfRange(r.mask(), i * width * height, (i + 1) * width * height);
+                    mask = n == 1 ? r.mask() : Arrays.copyOfRange(r.mask(), i * width * height, (i + 1) * width * height);
                 } else {
                     mask = Bilinear.argmaxResized(logits, 0, c, fh, fw, height, width);
                 }

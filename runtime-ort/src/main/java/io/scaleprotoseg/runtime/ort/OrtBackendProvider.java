@@ -69,6 +69,13 @@ public final class OrtBackendProvider implements BackendProvider {
             opts.setInterOpNumThreads(intOption(config, "ort.inter_op_threads", 1));
             opts.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             opts.setSessionLogLevel(logLevel(config));
+            String spinning = config.options().get("ort.allow_spinning");
+            if (spinning != null) {
+                if (!spinning.equals("0") && !spinning.equals("1")) {
+                    throw new IllegalArgumentException("option ort.allow_spinning='" + spinning + "' must be 0 or 1");
+                }
+                opts.addConfigEntry("session.intra_op.allow_spinning", spinning);
+            }
             if (cuda) {
                 try {
                     opts.addCUDA(device);

@@ -1,5 +1,6 @@
 package io.scaleprotoseg.exporter.graph;
 
+import io.scaleprotoseg.trainer.model.ResNetLayout;
 import io.scaleprotoseg.sdk.ModelCard;
 import io.scaleprotoseg.sdk.ModelKind;
 import java.util.ArrayList;
@@ -44,7 +45,7 @@ public final class RandomModels {
      * A random model on the exact DeepLabv2 ResNet topology ({@link DeepLabResNet}), channels divided
      * by {@code widthDivisor}; {@code spec.width()} and {@code spec.residualBlocks()} are ignored.
      */
-    public static InferenceModel build(Spec spec, DeepLabResNet.Depth depth, int widthDivisor) {
+    public static InferenceModel build(Spec spec, ResNetLayout.Depth depth, int widthDivisor) {
         SplittableRandom rnd = new SplittableRandom(spec.seed());
         List<Layer> backbone = DeepLabResNet.layers(depth, (key, shape) -> randomTensor(rnd, key, shape), widthDivisor);
         return assemble(spec, rnd, backbone, DeepLabResNet.outChannels(depth, widthDivisor));

@@ -1,5 +1,6 @@
 package io.scaleprotoseg.exporter.graph;
 
+import io.scaleprotoseg.trainer.model.ResNetLayout;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,7 +40,7 @@ class DeepLabResNetTest {
     @Test
     void resNet101HasTorchvisionsParameterCountWithoutTheClassifier() {
         Recorder r = new Recorder();
-        DeepLabResNet.layers(DeepLabResNet.Depth.R101, r, 1);
+        DeepLabResNet.layers(ResNetLayout.Depth.R101, r, 1);
         // torchvision resnet101: 44,549,160 parameters, of which fc holds 2048*1000 + 1000
         assertEquals(44_549_160L - 2_049_000L, r.parameters(false));
         assertEquals(new int[] {64, 3, 7, 7}.length, r.keys.get("conv1.weight").length);
@@ -51,16 +52,16 @@ class DeepLabResNetTest {
     @Test
     void resNet18And50MatchTorchvisionToo() {
         Recorder r18 = new Recorder();
-        DeepLabResNet.layers(DeepLabResNet.Depth.R18, r18, 1);
+        DeepLabResNet.layers(ResNetLayout.Depth.R18, r18, 1);
         assertEquals(11_689_512L - 513_000L, r18.parameters(false));
         Recorder r50 = new Recorder();
-        DeepLabResNet.layers(DeepLabResNet.Depth.R50, r50, 1);
+        DeepLabResNet.layers(ResNetLayout.Depth.R50, r50, 1);
         assertEquals(25_557_032L - 2_049_000L, r50.parameters(false));
     }
 
     @Test
     void outputStrideIsEightWithCeilModePooling() {
-        List<Layer> layers = DeepLabResNet.layers(DeepLabResNet.Depth.R101, (k, s) -> FloatTensor.zeros(s), 16);
+        List<Layer> layers = DeepLabResNet.layers(ResNetLayout.Depth.R101, (k, s) -> FloatTensor.zeros(s), 16);
         assertEquals(41, featureSize(layers, 321));
         assertEquals(65, featureSize(layers, 513));
         assertEquals(129, featureSize(layers, 1024));

@@ -110,7 +110,7 @@ class OrtParityTest {
         RandomModels.Spec base = RandomModels.Spec.small(ModelKind.SCALEPROTOSEG, 81);
         RandomModels.Spec spec = new RandomModels.Spec(base.kind(), 3, new int[] {6, 12, 18, 24}, 2, 2, 8, 0, 0,
                 List.of(), 81);
-        InferenceModel model = RandomModels.build(spec, io.scaleprotoseg.exporter.graph.DeepLabResNet.Depth.R101, 16);
+        InferenceModel model = RandomModels.build(spec, io.scaleprotoseg.trainer.model.ResNetLayout.Depth.R101, 16);
         Path file = TestModels.write(model, dir, "r101");
         float[] img = TestModels.image(65, 65, 81);
         ReferenceForward.Result ref = ReferenceForward.run(model, img, 65, 65);

@@ -1,0 +1,11 @@
+package io.scaleprotoseg.trainer.data;
+
+/** A data split. */
+public enum Split {
+    TRAIN, VAL, TEST;
+
+    /** The lower-case name used in folder layouts and on the command line. */
+    public String id() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

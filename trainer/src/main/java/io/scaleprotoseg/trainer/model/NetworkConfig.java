@@ -1,0 +1,66 @@
+package io.scaleprotoseg.trainer.model;
+
+import io.scaleprotoseg.sdk.ModelKind;
+import java.util.List;
+
+/**
+ * The shape of a network (METHOD.md 1): method, backbone, classes, ASPP dilations, prototypes and
+ * groups.
+ *
+ * @param method scaleprotoseg (concatenated ASPP, one prototype set per scale), protoseg (summed
+ *     ASPP, one scale) or deeplabv2 (summed ASPP straight to class scores)
+ * @param depth the ResNet depth of the backbone
+ * @param widthDivisor backbone channels divided by this (1 = the real network)
+ * @param numClasses C
+ * @param dilations ASPP dilations, smallest first (6, 12, 18, 24 in the paper)
+ * @param prototypesPerClass K: per class and scale (ScaleProtoSeg) or per class (ProtoSeg)
+ * @param dim D, channels of each ASPP branch
+ * @param groupsPerClass G, groups per class in stage 2 (ScaleProtoSeg)
+ * @param mscScales extra input scales fused by max (e.g. 0.5, 0.75); empty for none
+ */
+public record NetworkConfig(ModelKind method, ResNetLayout.Depth depth, int widthDivisor, int numClasses, int[] dilations,
+        int prototypesPerClass, int dim, int groupsPerClass, List<Double> mscScales) {
+    public NetworkConfig {
+        dilations = dilations.clone();
+        mscScales = List.copyOf(mscScales);
+        if (numClasses < 1 || dilations.length < 1 || prototypesPerClass < 1 || dim < 1 || groupsPerClass < 1) {
+            throw new IllegalArgumentException("network sizes must be positive: classes " + numClasses + ", dilations "
+                    + dilations.length + ", K " + prototypesPerClass + ", D " + dim + ", G " + groupsPerClass);
+        }
+    }
+
+    /** Number of prototype scales S (1 for ProtoSeg). */
+    public int numScales() {
+        return method == ModelKind.SCALEPROTOSEG ? dilations.length : 1;
+    }
+
+    /** Total prototypes P = C * S * K (0 for DeepLabv2). */
+    public int numPrototypes() {
+        return method.hasPrototypes() ? numClasses * numScales() * prototypesPerClass : 0;
+    }
+
+    /** Class of prototype j under the layout j = s * (P / S) + c * K + k (METHOD.md 1.3). */
+    public int classOf(int j) {
+        return (j % (numClasses * prototypesPerClass)) / prototypesPerClass;
+    }
+
+    /** Scale of prototype j. */
+    public int scaleOf(int j) {
+        return j / (numClasses * prototypesPerClass);
+    }
+
+    /** Channels of each ASPP branch: D, or C for the black box. */
+    public int branchChannels() {
+        return method == ModelKind.DEEPLABV2 ? numClasses : dim;
+    }
+
+    /** The backbone topology. */
+    public List<BackboneOp> backbone() {
+        return ResNetLayout.ops(depth, widthDivisor);
+    }
+
+    /** Channels the backbone gives. */
+    public int backboneChannels() {
+        return ResNetLayout.outChannels(depth, widthDivisor);
+    }
+}

@@ -1,0 +1,207 @@
+package io.scaleprotoseg.trainer.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.pooling.Pool;
+import io.scaleprotoseg.sdk.ModelKind;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The forward pass of METHOD.md 1.1-1.4 on DJL: normalisation, backbone with frozen batch norm,
+ * ASPP (concatenated or summed), sigmoid, scale-restricted squared distances, log-activations and
+ * the last layer. Parameters live in a {@link ParameterSet}; this class holds none of its own
+ * but the frozen batch-norm affine transforms it derives from them.
+ *
+ * <p>Memory: every array the forward pass makes is attached to the manager of the input, so a
+ * caller that creates each batch in its own sub-manager frees all of a step's intermediates by
+ * closing it. Arrays derived from parameters alone (kernels, norms) are attached there explicitly.
+ * Not thread-safe.
+ */
+public final class SegmentationNetwork {
+    /** eps of g = log((d + 1) / (d + eps)) (METHOD.md 1.3). */
+    public static final float ACTIVATION_EPS = 1e-4f;
+    /** ImageNet statistics; the exported graph applies the same. */
+    public static final float[] MEAN = {0.485f, 0.456f, 0.406f};
+    public static final float[] STD = {0.229f, 0.224f, 0.225f};
+
+    private final NetworkConfig config;
+    private final ParameterSet params;
+    private PrototypeTable prototypes;
+    private final Map<String, NDArray[]> frozenBn = new HashMap<>();
+
+    public SegmentationNetwork(NetworkConfig config, ParameterSet params, PrototypeTable prototypes) {
+        if (!config.mscScales().isEmpty()) {
+            throw new IllegalArgumentException("multi-scale input (MSC) is not supported by the trainer yet; "
+                    + "train without --msc");
+        }
+        this.config = config;
+        this.params = params;
+        this.prototypes = prototypes;
+    }
+
+    public NetworkConfig config() {
+        return config;
+    }
+
+    public ParameterSet params() {
+        return params;
+    }
+
+    public PrototypeTable prototypes() {
+        return prototypes;
+    }
+
+    /** Replaces the prototype table (after projection removed duplicates). */
+    public void setPrototypes(PrototypeTable table) {
+        this.prototypes = table;
+    }
+
+    /** Forgets the derived batch-norm transforms (call after loading backbone weights). */
+    public void refreshFrozenBatchNorm() {
+        frozenBn.values().forEach(a -> {
+            a[0].close();
+            a[1].close();
+        });
+        frozenBn.clear();
+    }
+
+    /**
+     * What one forward pass computes.
+     *
+     * @param features pre-sigmoid ASPP output [B, S*D or D, h, w] (class scores for DeepLabv2)
+     * @param z sigmoid features, or null for DeepLabv2
+     * @param distances squared distances d [B, P, h, w], or null
+     * @param activations g [B, P, h, w], or null
+     * @param logits [B, C, h, w]
+     */
+    public record Outputs(NDArray features, NDArray z, NDArray distances, NDArray activations, NDArray logits) {
+    }
+
+    /** Runs the network on RGB in 0..1, [B, 3, H, W]. */
+    public Outputs forward(NDArray pixels) {
+        NDManager m = pixels.getManager();
+        NDArray mean = m.create(MEAN, new Shape(1, 3, 1, 1));
+        NDArray std = m.create(STD, new Shape(1, 3, 1, 1));
+        NDArray x = pixels.sub(mean).div(std);
+        NDArray f = backbone(config.backbone(), x);
+        NDArray a = aspp(f);
+        if (config.method() == ModelKind.DEEPLABV2) {
+            return new Outputs(a, null, null, null, a);
+        }
+        NDArray z = Activation.sigmoid(a);
+        NDArray d = distances(z);
+        NDArray g = d.add(1f).div(d.add(ACTIVATION_EPS)).log();
+        NDArray w = local(m, params.get("last_layer").reshape(config.numClasses(), prototypes.size(), 1, 1));
+        NDArray logits = Conv2d.conv2d(g, w).singletonOrThrow();
+        return new Outputs(a, z, d, g, logits);
+    }
+
+    /** The backbone features for normalised input {@code x}. */
+    NDArray backbone(List<BackboneOp> ops, NDArray x) {
+        NDArray y = x;
+        for (BackboneOp op : ops) {
+            if (op instanceof BackboneOp.Conv c) {
+                y = conv(c, y);
+            } else if (op instanceof BackboneOp.MaxPool p) {
+                y = Pool.maxPool2d(y, new Shape(p.kernel(), p.kernel()), new Shape(p.stride(), p.stride()),
+                        new Shape(p.padding(), p.padding()), p.ceilMode());
+            } else if (op instanceof BackboneOp.Residual r) {
+                NDArray body = backbone(r.body(), y);
+                NDArray skip = r.shortcut().isEmpty() ? y : backbone(r.shortcut(), y);
+                y = body.add(skip);
+                if (r.relu()) {
+                    y = Activation.relu(y);
+                }
+            }
+        }
+        return y;
+    }
+
+    private NDArray conv(BackboneOp.Conv c, NDArray x) {
+        NDArray w = params.get("backbone." + c.name() + ".weight");
+        NDArray b = c.bias() ? params.get("backbone." + c.name() + ".bias") : null;
+        NDArray y = Conv2d.conv2d(x, w, b, new Shape(c.stride(), c.stride()), new Shape(c.padding(), c.padding()),
+                new Shape(c.dilation(), c.dilation()), 1).singletonOrThrow();
+        if (c.bn() != null) {
+            NDArray[] affine = frozenBn.computeIfAbsent(c.bn(), this::batchNormAffine);
+            y = y.mul(affine[0]).add(affine[1]);
+        }
+        return c.relu() ? Activation.relu(y) : y;
+    }
+
+    /** Frozen batch norm as y * s + t, s = gamma / sqrt(var + eps), t = beta - mean * s (METHOD.md 1.1). */
+    private NDArray[] batchNormAffine(String bn) {
+        String p = "backbone." + bn;
+        float[] gamma = params.floats(p + ".weight");
+        float[] beta = params.floats(p + ".bias");
+        float[] mean = params.floats(p + ".running_mean");
+        float[] var = params.floats(p + ".running_var");
+        float[] s = new float[gamma.length];
+        float[] t = new float[gamma.length];
+        for (int i = 0; i < s.length; i++) {
+            double scale = gamma[i] / Math.sqrt(var[i] + 1e-5);
+            s[i] = (float) scale;
+            t[i] = (float) (beta[i] - mean[i] * scale);
+        }
+        NDManager pm = params.manager();
+        return new NDArray[] {pm.create(s, new Shape(1, s.length, 1, 1)), pm.create(t, new Shape(1, t.length, 1, 1))};
+    }
+
+    /** The ASPP branches, concatenated (ScaleProtoSeg) or summed (ProtoSeg, DeepLabv2). */
+    NDArray aspp(NDArray f) {
+        NDList branches = new NDList();
+        int[] dil = config.dilations();
+        for (int s = 0; s < dil.length; s++) {
+            branches.add(Conv2d.conv2d(f, params.get("aspp." + s + ".weight"), params.get("aspp." + s + ".bias"),
+                    new Shape(1, 1), new Shape(dil[s], dil[s]), new Shape(dil[s], dil[s]), 1).singletonOrThrow());
+        }
+        if (config.method() == ModelKind.SCALEPROTOSEG) {
+            return NDArrays.concat(branches, 1);
+        }
+        NDArray sum = branches.get(0);
+        for (int s = 1; s < branches.size(); s++) {
+            sum = sum.add(branches.get(s));
+        }
+        return sum;
+    }
+
+    /**
+     * d_j = max(0, sum z_s^2 - 2 z_s . p_j + |p_j|^2) for the scale-s slice z_s of prototype j's
+     * scale (METHOD.md 1.3), as a 1x1 convolution per scale; [B, P, h, w].
+     */
+    public NDArray distances(NDArray z) {
+        NDManager m = z.getManager();
+        int dim = config.dim();
+        NDArray protos = params.get("prototypes");
+        NDList perScale = new NDList();
+        for (int s = 0; s < config.numScales(); s++) {
+            int start = prototypes.start(s);
+            int end = prototypes.end(s);
+            if (end == start) {
+                continue;
+            }
+            NDArray zs = config.numScales() == 1 ? z : z.get(new NDIndex(":, {}:{}", s * dim, (s + 1) * dim));
+            NDArray ps = local(m, protos.get(new NDIndex("{}:{}", start, end)));
+            NDArray kernel = local(m, ps.mul(-2f).reshape(end - start, dim, 1, 1));
+            NDArray norms = local(m, ps.square().sum(new int[] {1}));
+            NDArray cross = Conv2d.conv2d(zs, kernel, norms).singletonOrThrow();
+            NDArray zz = zs.square().sum(new int[] {1}, true);
+            perScale.add(Activation.relu(cross.add(zz)));
+        }
+        return perScale.size() == 1 ? perScale.get(0) : NDArrays.concat(perScale, 1);
+    }
+
+    /** Attaches a parameter-derived array to the step's manager so that closing the step frees it. */
+    private static NDArray local(NDManager m, NDArray a) {
+        a.attach(m);
+        return a;
+    }
+}

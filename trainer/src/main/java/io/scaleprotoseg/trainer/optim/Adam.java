@@ -1,0 +1,164 @@
+package io.scaleprotoseg.trainer.optim;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import io.scaleprotoseg.trainer.model.ParamGroup;
+import io.scaleprotoseg.trainer.model.ParameterSet;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Adam (beta 0.9, 0.999, eps 1e-8) with a learning rate per parameter group and classic L2
+ * weight decay (the decay term added to the gradient, as PyTorch's {@code Adam(weight_decay)})
+ * on the groups that take it (METHOD.md 3). Written here rather than taken from DJL so that its
+ * moments and step counts can be saved in a checkpoint and restored exactly on resume.
+ *
+ * <p>Updates run with gradient recording off (after the {@code GradientCollector} is closed), in
+ * place. Not thread-safe.
+ */
+public final class Adam implements AutoCloseable {
+    public static final float BETA1 = 0.9f;
+    public static final float BETA2 = 0.999f;
+    public static final float EPS = 1e-8f;
+
+    private final NDManager manager;
+    private final Map<String, NDArray> firstMoment = new HashMap<>();
+    private final Map<String, NDArray> secondMoment = new HashMap<>();
+    private final Map<String, Integer> steps = new HashMap<>();
+
+    public Adam(NDManager parent) {
+        this.manager = parent.newSubManager();
+    }
+
+    /**
+     * Updates every parameter that requires a gradient and has one, then zeroes its gradient.
+     *
+     * @param params the parameters
+     * @param learningRate the rate for each group (0 skips the group)
+     * @param weightDecay the L2 coefficient for groups with {@link ParamGroup#weightDecay()}
+     * @param gradientScale multiplies every gradient first (1 / accumulated micro-batches)
+     */
+    public void step(ParameterSet params, ToDoubleFunction<ParamGroup> learningRate, float weightDecay, float gradientScale) {
+        try (NDManager scratch = manager.newSubManager()) {
+            for (String name : params.names()) {
+                NDArray w = params.get(name);
+                if (!w.hasGradient()) {
+                    continue;
+                }
+                NDArray grad = w.getGradient();
+                grad.attach(scratch);
+                ParamGroup group = params.group(name);
+                double lr = learningRate.applyAsDouble(group);
+                if (lr > 0) {
+                    NDArray g = grad.mul(gradientScale);
+                    if (group.weightDecay() && weightDecay > 0) {
+                        g = g.add(local(scratch, w.mul(weightDecay)));
+                    }
+                    NDArray m = firstMoment.computeIfAbsent(name, k -> manager.zeros(w.getShape()));
+                    NDArray v = secondMoment.computeIfAbsent(name, k -> manager.zeros(w.getShape()));
+                    int t = steps.merge(name, 1, Integer::sum);
+                    m.muli(BETA1).addi(g.mul(1 - BETA1));
+                    v.muli(BETA2).addi(g.square().mul(1 - BETA2));
+                    double bc1 = 1 - Math.pow(BETA1, t);
+                    double bc2 = 1 - Math.pow(BETA2, t);
+                    // every temporary starts from a scratch-owned array (or is attached there), so
+                    // closing the scratch manager frees it: DJL attaches a result to its first operand's manager
+                    NDArray denominator = local(scratch, v.div(bc2)).sqrt().add(EPS);
+                    NDArray update = local(scratch, m.div(bc1)).div(denominator).mul(lr);
+                    w.subi(update);
+                }
+                grad.subi(grad);
+            }
+        }
+    }
+
+    private static NDArray local(NDManager scratch, NDArray a) {
+        a.attach(scratch);
+        return a;
+    }
+
+    /** Zeroes the gradients of all parameters without updating (e.g. after a skipped step). */
+    public static void zeroGradients(ParameterSet params) {
+        for (String name : params.names()) {
+            NDArray w = params.get(name);
+            if (w.hasGradient()) {
+                try (NDArray g = w.getGradient()) {
+                    g.subi(g);
+                }
+            }
+        }
+    }
+
+    /** Writes moments and step counts. */
+    public void save(OutputStream out) throws IOException {
+        DataOutputStream data = new DataOutputStream(out);
+        data.writeInt(steps.size());
+        NDList arrays = new NDList();
+        for (Map.Entry<String, Integer> e : steps.entrySet()) {
+            data.writeUTF(e.getKey());
+            data.writeInt(e.getValue());
+            arrays.add(firstMoment.get(e.getKey()));
+            arrays.add(secondMoment.get(e.getKey()));
+        }
+        byte[] encoded = arrays.encode();
+        data.writeInt(encoded.length);
+        data.write(encoded);
+        data.flush();
+    }
+
+    /** Restores what {@link #save} wrote, replacing the current state. */
+    public void load(InputStream in) throws IOException {
+        clear();
+        DataInputStream data = new DataInputStream(in);
+        int n = data.readInt();
+        String[] names = new String[n];
+        int[] counts = new int[n];
+        for (int i = 0; i < n; i++) {
+            names[i] = data.readUTF();
+            counts[i] = data.readInt();
+        }
+        byte[] encoded = new byte[data.readInt()];
+        data.readFully(encoded);
+        NDList arrays = NDList.decode(manager, new ByteArrayInputStream(encoded));
+        for (int i = 0; i < n; i++) {
+            steps.put(names[i], counts[i]);
+            firstMoment.put(names[i], arrays.get(2 * i));
+            secondMoment.put(names[i], arrays.get(2 * i + 1));
+        }
+    }
+
+    /** Forgets all state (a new phase starts with fresh moments, as a new optimiser would). */
+    public void clear() {
+        firstMoment.values().forEach(NDArray::close);
+        secondMoment.values().forEach(NDArray::close);
+        firstMoment.clear();
+        secondMoment.clear();
+        steps.clear();
+    }
+
+    /** Drops the state of one parameter (e.g. a parameter that was replaced). */
+    public void forget(String name) {
+        NDArray m = firstMoment.remove(name);
+        NDArray v = secondMoment.remove(name);
+        if (m != null) {
+            m.close();
+        }
+        if (v != null) {
+            v.close();
+        }
+        steps.remove(name);
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

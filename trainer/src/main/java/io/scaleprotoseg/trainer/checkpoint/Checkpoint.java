@@ -1,0 +1,179 @@
+package io.scaleprotoseg.trainer.checkpoint;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.scaleprotoseg.trainer.model.ParamGroup;
+import io.scaleprotoseg.trainer.model.ParameterSet;
+import io.scaleprotoseg.trainer.optim.Adam;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * A training checkpoint: one zip file holding {@code state.json} (whatever the training loop
+ * needs to continue: phase, step, prototype table and sources, configuration, best score),
+ * {@code params.safetensors} (every parameter by name, with its group), {@code adam.bin} (the
+ * optimiser's moments and step counts) and {@code patches/ID.png} (prototype patches).
+ *
+ * <p>Written atomically: to a temporary file in the same directory, then renamed over the target,
+ * so a process killed at any moment leaves either the previous checkpoint or the new one, never a
+ * torn file. Randomness needs no saved state: every random draw of training is derived from the
+ * run seed and the step number.
+ */
+public final class Checkpoint {
+    /** Bumped when the layout changes incompatibly. */
+    public static final int FORMAT_VERSION = 1;
+
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+
+    private Checkpoint() {
+    }
+
+    /** What a checkpoint holds besides tensors. */
+    public record Contents(Map<String, Object> state, Map<String, byte[]> patches) {
+    }
+
+    /** Writes a checkpoint atomically. */
+    public static void write(Path file, Map<String, Object> state, ParameterSet params, Adam adam, Map<String, byte[]> patches)
+            throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        try {
+            try (OutputStream os = Files.newOutputStream(tmp); ZipOutputStream zip = new ZipOutputStream(os)) {
+                Map<String, Object> withMeta = new LinkedHashMap<>();
+                withMeta.put("formatVersion", FORMAT_VERSION);
+                withMeta.putAll(state);
+                Map<String, String> groups = new LinkedHashMap<>();
+                for (String n : params.names()) {
+                    groups.put(n, params.group(n).name());
+                }
+                withMeta.put("parameterGroups", groups);
+                put(zip, "state.json", JSON.writeValueAsBytes(withMeta));
+                try (NDManager m = params.manager().newSubManager()) {
+                    NDList list = new NDList();
+                    for (String n : params.names()) {
+                        NDArray a = m.create(params.floats(n), new Shape(params.shape(n)));
+                        a.setName(n);
+                        list.add(a);
+                    }
+                    put(zip, "params.safetensors", list.encode(NDList.Encoding.SAFETENSORS));
+                }
+                if (adam != null) {
+                    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                    adam.save(bytes);
+                    put(zip, "adam.bin", bytes.toByteArray());
+                }
+                for (Map.Entry<String, byte[]> p : patches.entrySet()) {
+                    put(zip, "patches/" + p.getKey() + ".png", p.getValue());
+                }
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static void put(ZipOutputStream zip, String name, byte[] data) throws IOException {
+        zip.putNextEntry(new ZipEntry(name));
+        zip.write(data);
+        zip.closeEntry();
+    }
+
+    /**
+     * Reads a checkpoint: fills {@code params} (replacing every parameter with the stored one, in
+     * the stored groups) and {@code adam} (when given), and returns the state and patches.
+     *
+     * @throws CheckpointException naming the file and what is wrong with it
+     */
+    @SuppressWarnings("unchecked")
+    public static Contents read(Path file, ParameterSet params, Adam adam) throws CheckpointException {
+        if (!Files.isRegularFile(file)) {
+            throw new CheckpointException("checkpoint " + file + " does not exist");
+        }
+        Map<String, byte[]> entries = new HashMap<>();
+        try (InputStream in = Files.newInputStream(file); ZipInputStream zip = new ZipInputStream(in)) {
+            ZipEntry e;
+            while ((e = zip.getNextEntry()) != null) {
+                entries.put(e.getName(), zip.readAllBytes());
+            }
+        } catch (IOException e) {
+            throw new CheckpointException("checkpoint " + file + " cannot be read (" + e.getMessage() + ")", e);
+        }
+        byte[] stateBytes = entries.get("state.json");
+        byte[] paramBytes = entries.get("params.safetensors");
+        if (stateBytes == null || paramBytes == null) {
+            throw new CheckpointException("checkpoint " + file + " is incomplete: it lacks "
+                    + (stateBytes == null ? "state.json" : "params.safetensors"));
+        }
+        Map<String, Object> state;
+        try {
+            state = JSON.readValue(stateBytes, Map.class);
+        } catch (IOException e) {
+            throw new CheckpointException("checkpoint " + file + " has an unreadable state.json: " + e.getMessage(), e);
+        }
+        Object version = state.get("formatVersion");
+        if (!(version instanceof Integer v) || v != FORMAT_VERSION) {
+            throw new CheckpointException("checkpoint " + file + " has format version " + version + "; this trainer reads "
+                    + FORMAT_VERSION);
+        }
+        Map<String, String> groups = (Map<String, String>) state.get("parameterGroups");
+        try (NDManager m = params.manager().newSubManager()) {
+            NDList list = NDList.decode(m, new ByteArrayInputStream(paramBytes));
+            for (String n : params.names()) {
+                params.remove(n);
+            }
+            for (NDArray a : list) {
+                String n = a.getName();
+                String g = groups == null ? null : groups.get(n);
+                if (g == null) {
+                    throw new CheckpointException("checkpoint " + file + ": tensor '" + n + "' has no parameter group");
+                }
+                params.add(n, ParamGroup.valueOf(g), a.toType(DataType.FLOAT32, false).toFloatArray(), a.getShape().getShape());
+            }
+        } catch (RuntimeException e) {
+            throw new CheckpointException("checkpoint " + file + " has unreadable tensors: " + e.getMessage(), e);
+        }
+        if (adam != null) {
+            byte[] adamBytes = entries.get("adam.bin");
+            if (adamBytes == null) {
+                adam.clear();
+            } else {
+                try {
+                    adam.load(new ByteArrayInputStream(adamBytes));
+                } catch (IOException e) {
+                    throw new CheckpointException("checkpoint " + file + " has an unreadable optimiser state", e);
+                }
+            }
+        }
+        Map<String, byte[]> patches = new LinkedHashMap<>();
+        entries.forEach((name, data) -> {
+            if (name.startsWith("patches/") && name.endsWith(".png")) {
+                patches.put(name.substring("patches/".length(), name.length() - 4), data);
+            }
+        });
+        return new Contents(state, patches);
+    }
+
+    /** The Jackson mapper checkpoints use, for converting state values back to records. */
+    public static ObjectMapper json() {
+        return JSON;
+    }
+}

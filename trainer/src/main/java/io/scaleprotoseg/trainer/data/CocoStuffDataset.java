@@ -1,0 +1,119 @@
+package io.scaleprotoseg.trainer.data;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * COCO-Stuff 164k, as released:
+ *
+ * <pre>
+ * ROOT/images/{train2017,val2017}/NAME.jpg
+ * ROOT/stuffthingmaps_trainval2017/{train2017,val2017}/NAME.png    8-bit grey label maps
+ * ROOT/images/test2017/NAME.jpg                                    test images, no labels
+ * </pre>
+ *
+ * <p>Label values are the COCO-Stuff ids minus one: 0..90 things (COCO ids 1..91), 91..181 stuff
+ * (ids 92..182), 255 unlabelled (void). Eleven thing ids were never annotated (street sign, hat,
+ * shoe, eye glasses, plate, mirror, window, desk, door, blender, hair brush). <b>Id mapping:</b> the
+ * 171 ids that occur are compacted, in increasing order, to classes 0..170 (person = 0, ..., wood =
+ * 170), the 171-class setting in which COCO-Stuff results are reported; the eleven unused values are
+ * errors, as are values 182..254. Colours: the fixed generated palette {@link Palettes#generated}(171).
+ * Sample ids are the image file names without extension. The test split has no labels: all void.
+ */
+public final class CocoStuffDataset {
+    /** Names by raw label value 0..181 (id - 1); null for the eleven ids that are not used. */
+    private static final String[] RAW_NAMES = {
+        "person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat", "traffic light",
+        "fire hydrant", null, "stop sign", "parking meter", "bench", "bird", "cat", "dog", "horse", "sheep",
+        "cow", "elephant", "bear", "zebra", "giraffe", null, "backpack", "umbrella", null, null,
+        "handbag", "tie", "suitcase", "frisbee", "skis", "snowboard", "sports ball", "kite", "baseball bat",
+        "baseball glove", "skateboard", "surfboard", "tennis racket", "bottle", null, "wine glass", "cup", "fork",
+        "knife", "spoon", "bowl", "banana", "apple", "sandwich", "orange", "broccoli", "carrot", "hot dog",
+        "pizza", "donut", "cake", "chair", "couch", "potted plant", "bed", null, "dining table", null, null,
+        "toilet", null, "tv", "laptop", "mouse", "remote", "keyboard", "cell phone", "microwave", "oven",
+        "toaster", "sink", "refrigerator", null, "book", "clock", "vase", "scissors", "teddy bear", "hair drier",
+        "toothbrush", null,
+        "banner", "blanket", "branch", "bridge", "building-other", "bush", "cabinet", "cage", "cardboard",
+        "carpet", "ceiling-other", "ceiling-tile", "cloth", "clothes", "clouds", "counter", "cupboard", "curtain",
+        "desk-stuff", "dirt", "door-stuff", "fence", "floor-marble", "floor-other", "floor-stone", "floor-tile",
+        "floor-wood", "flower", "fog", "food-other", "fruit", "furniture-other", "grass", "gravel",
+        "ground-other", "hill", "house", "leaves", "light", "mat", "metal", "mirror-stuff", "moss", "mountain",
+        "mud", "napkin", "net", "paper", "pavement", "pillow", "plant-other", "plastic", "platform",
+        "playingfield", "railing", "railroad", "river", "road", "rock", "roof", "rug", "salad", "sand", "sea",
+        "shelf", "sky-other", "skyscraper", "snow", "solid-other", "stairs", "stone", "straw", "structural-other",
+        "table", "tent", "textile-other", "towel", "tree", "vegetable", "wall-brick", "wall-concrete", "wall-other",
+        "wall-panel", "wall-stone", "wall-tile", "wall-wood", "water-other", "waterdrops", "window-blind",
+        "window-other", "wood"};
+
+    /** Raw value -> compact class id, {@link LabelMapping#INVALID} for unused values. */
+    private static final int[] TABLE = new int[256];
+    /** The 171 classes, void 255. */
+    public static final LabelSpace LABELS;
+
+    static {
+        if (RAW_NAMES.length != 182) {
+            throw new AssertionError("COCO-Stuff table has " + RAW_NAMES.length + " ids");
+        }
+        Arrays.fill(TABLE, LabelMapping.INVALID);
+        List<String> names = new ArrayList<>();
+        for (int v = 0; v < RAW_NAMES.length; v++) {
+            if (RAW_NAMES[v] != null) {
+                TABLE[v] = names.size();
+                names.add(RAW_NAMES[v]);
+            }
+        }
+        TABLE[255] = 255;
+        LABELS = new LabelSpace(Palettes.classes(names, Palettes.generated(names.size())), 255);
+    }
+
+    private CocoStuffDataset() {
+    }
+
+    /** The compact class id (0..170) of a raw label value, 255 for void, -1 for values that are not used. */
+    public static int classOf(int rawValue) {
+        int m = rawValue >= 0 && rawValue < TABLE.length ? TABLE[rawValue] : LabelMapping.INVALID;
+        return m == LabelMapping.INVALID ? -1 : m;
+    }
+
+    /**
+     * Opens one split.
+     *
+     * @throws DatasetException naming the directory or file at fault
+     */
+    public static SegmentationDataset open(Path root, Split split) throws DatasetException {
+        String dir = switch (split) {
+            case TRAIN -> "train2017";
+            case VAL -> "val2017";
+            case TEST -> "test2017";
+        };
+        Path imageDir = root.resolve("images").resolve(dir);
+        Path labelDir = split == Split.TEST ? null : root.resolve("stuffthingmaps_trainval2017").resolve(dir);
+        if (!Files.isDirectory(imageDir)) {
+            throw new DatasetException("empty split '" + split.id() + "': " + imageDir + " does not exist");
+        }
+        if (labelDir != null && !Files.isDirectory(labelDir)) {
+            throw new DatasetException("split '" + split.id() + "' has no label directory " + labelDir);
+        }
+        List<FileDataset.Entry> entries = new ArrayList<>();
+        for (Path image : FileDataset.list(imageDir, n -> n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".png"))) {
+            String id = FileDataset.stem(image);
+            Path label = null;
+            if (labelDir != null) {
+                label = labelDir.resolve(id + ".png");
+                if (!Files.isRegularFile(label)) {
+                    throw new DatasetException("image " + image + " has no label: expected " + label);
+                }
+            }
+            entries.add(new FileDataset.Entry(id, image, label, null));
+        }
+        if (entries.isEmpty()) {
+            throw new DatasetException("empty split '" + split.id() + "': no images in " + imageDir);
+        }
+        return new FileDataset("coco-stuff/" + split.id(), LABELS, List.of(), entries,
+                new LabelMapping(TABLE, "COCO-Stuff values 0..181 except the 11 unused thing ids "
+                        + "(11, 25, 28, 29, 44, 65, 67, 68, 70, 82, 90), or the void label 255"), null);
+    }
+}

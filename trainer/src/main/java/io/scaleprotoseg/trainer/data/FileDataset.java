@@ -1,0 +1,174 @@
+package io.scaleprotoseg.trainer.data;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * A data set of image files with a label file (and optionally a part file) per image; the shared
+ * decoding of all file-based readers. Entries are listed (and their files checked for existence)
+ * when the reader opens the split; pixels are decoded on each {@link #get}.
+ */
+final class FileDataset implements SegmentationDataset {
+    /**
+     * One sample's files.
+     *
+     * @param label null for an unlabelled sample (a test split): its labels are all void
+     * @param parts null when the data set has no part labels
+     */
+    record Entry(String id, Path image, Path label, Path parts) { }
+
+    private final String name;
+    private final LabelSpace labels;
+    private final List<PartInfo> partTable;
+    private final List<Entry> entries;
+    private final LabelMapping mapping;
+    private final LabelMapping partMapping;
+
+    FileDataset(String name, LabelSpace labels, List<PartInfo> partTable, List<Entry> entries, LabelMapping mapping,
+            LabelMapping partMapping) {
+        this.name = name;
+        this.labels = labels;
+        this.partTable = List.copyOf(partTable);
+        this.entries = List.copyOf(entries);
+        this.mapping = mapping;
+        this.partMapping = partMapping;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public LabelSpace labels() {
+        return labels;
+    }
+
+    @Override
+    public int size() {
+        return entries.size();
+    }
+
+    @Override
+    public List<PartInfo> parts() {
+        return partTable;
+    }
+
+    /** The files of sample {@code index}. */
+    Entry entry(int index) {
+        return entries.get(index);
+    }
+
+    @Override
+    public Sample get(int index) throws DatasetException {
+        Entry e = entries.get(index);
+        ImageFiles.Rgb rgb = ImageFiles.readRgb(e.image());
+        int w = rgb.width();
+        int h = rgb.height();
+        int[] lab;
+        if (e.label() == null) {
+            lab = new int[w * h];
+            Arrays.fill(lab, labels.ignoreLabel());
+        } else {
+            ImageFiles.Values raw = ImageFiles.readValues(e.label(), "label");
+            checkSize(e.image(), w, h, e.label(), "label", raw);
+            lab = mapping.apply(raw.values(), w, e.label(), "label");
+        }
+        int[] parts = null;
+        if (e.parts() != null) {
+            ImageFiles.Values raw = ImageFiles.readValues(e.parts(), "part label");
+            checkSize(e.image(), w, h, e.parts(), "part label", raw);
+            parts = partMapping.apply(raw.values(), w, e.parts(), "part label");
+        }
+        return new Sample(e.id(), w, h, rgb.chw(), lab, parts);
+    }
+
+    static void checkSize(Path image, int w, int h, Path label, String kind, ImageFiles.Values raw) throws DatasetException {
+        if (raw.width() != w || raw.height() != h) {
+            throw new DatasetException("image " + image + " is " + w + "x" + h + " but its " + kind + " " + label + " is "
+                    + raw.width() + "x" + raw.height() + "; they must have the same size");
+        }
+    }
+
+    // ---- listing helpers shared by the readers ----
+
+    /** Regular files in {@code dir} whose lower-case name passes {@code filter}, sorted by name. */
+    static List<Path> list(Path dir, Predicate<String> filter) throws DatasetException {
+        if (!Files.isDirectory(dir)) {
+            throw new DatasetException("directory " + dir + " does not exist");
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            List<Path> out = new ArrayList<>();
+            s.filter(Files::isRegularFile)
+                    .filter(p -> filter.test(p.getFileName().toString().toLowerCase(Locale.ROOT)))
+                    .sorted()
+                    .forEach(out::add);
+            return out;
+        } catch (IOException e) {
+            throw new DatasetException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Sub-directories of {@code dir}, sorted by name. */
+    static List<Path> subdirectories(Path dir) throws DatasetException {
+        if (!Files.isDirectory(dir)) {
+            throw new DatasetException("directory " + dir + " does not exist");
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(Files::isDirectory).sorted().toList();
+        } catch (IOException e) {
+            throw new DatasetException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The file name without its last extension. */
+    static String stem(Path file) {
+        String n = file.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return dot > 0 ? n.substring(0, dot) : n;
+    }
+
+    static boolean isImageName(String lowerName) {
+        return lowerName.endsWith(".png") || lowerName.endsWith(".jpg") || lowerName.endsWith(".jpeg")
+                || lowerName.endsWith(".bmp");
+    }
+
+    /** Reads the ids of a split list file: one per line, first token, path and extension stripped. */
+    static List<String> readList(Path listFile) throws DatasetException {
+        if (!Files.isRegularFile(listFile)) {
+            throw new DatasetException("split list " + listFile + " does not exist");
+        }
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(listFile);
+        } catch (IOException e) {
+            throw new DatasetException("cannot read split list " + listFile + ": " + e.getMessage(), e);
+        }
+        List<String> ids = new ArrayList<>();
+        for (String line : lines) {
+            String t = line.strip();
+            if (t.isEmpty() || t.startsWith("#")) {
+                continue;
+            }
+            String first = t.split("\\s+")[0];
+            // DeepLab-style lists hold "/JPEGImages/<id>.jpg /SegmentationClassAug/<id>.png"
+            int slash = first.lastIndexOf('/');
+            if (slash >= 0) {
+                first = first.substring(slash + 1);
+            }
+            int dot = first.lastIndexOf('.');
+            ids.add(dot > 0 ? first.substring(0, dot) : first);
+        }
+        if (ids.isEmpty()) {
+            throw new DatasetException("empty split: list " + listFile + " names no images");
+        }
+        return ids;
+    }
+}

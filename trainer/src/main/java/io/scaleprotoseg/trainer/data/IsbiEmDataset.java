@@ -1,0 +1,169 @@
+package io.scaleprotoseg.trainer.data;
+
+import io.scaleprotoseg.sdk.ModelCard.ClassInfo;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The ISBI 2012 EM segmentation challenge (neuronal membranes):
+ *
+ * <pre>
+ * ROOT/train-volume.tif    multi-page TIFF, 30 grey slices of 512x512
+ * ROOT/train-labels.tif    multi-page TIFF, same slices: 255 (white) = cell interior, 0 (black) = membrane
+ * ROOT/test-volume.tif     optional, 30 slices without labels
+ * </pre>
+ *
+ * <p>Two classes, 0 membrane and 1 cell; label samples at or above half the bit range (128 for
+ * 8-bit) are cell, the others membrane, so there is no void in the data (the label space still
+ * declares 255 for padding). Grey slices are replicated into RGB.
+ *
+ * <p><b>Splits:</b> there is one labelled volume, so the last {@code valSlices} slices (default 5)
+ * are val and the slices before them train (slice order is depth, so the two sets are contiguous
+ * blocks, as in common practice). The test split is test-volume.tif, which has no labels: all void.
+ * Sample ids are {@code train-volume_SS} / {@code test-volume_SS} with the slice number.
+ * The volumes are decoded once when the split is opened (30 x 512 x 512 is about 30 MB as floats).
+ */
+public final class IsbiEmDataset implements SegmentationDataset {
+    /** Slices of the labelled volume held out for val by default. */
+    public static final int DEFAULT_VAL_SLICES = 5;
+    /** membrane, cell; void 255 (never in the data, used for padding). */
+    public static final LabelSpace LABELS = new LabelSpace(List.of(
+            new ClassInfo(0, "membrane", "#000000"), new ClassInfo(1, "cell", "#FFFFFF")), 255);
+
+    private final String name;
+    private final String[] ids;
+    private final float[][] grey;
+    private final int[][] labels;
+    private final int width;
+    private final int height;
+
+    private IsbiEmDataset(String name, String[] ids, float[][] grey, int[][] labels, int width, int height) {
+        this.name = name;
+        this.ids = ids;
+        this.grey = grey;
+        this.labels = labels;
+        this.width = width;
+        this.height = height;
+    }
+
+    /**
+     * Opens one split.
+     *
+     * @param valSlices number of last slices of the training volume used as val (at least 1, fewer
+     *     than the slice count)
+     * @throws DatasetException naming the file at fault: missing or unreadable volume, slice counts or
+     *     sizes that differ between volume and labels
+     */
+    public static IsbiEmDataset open(Path root, Split split, int valSlices) throws DatasetException {
+        if (split == Split.TEST) {
+            Path volumeFile = root.resolve("test-volume.tif");
+            List<BufferedImage> volume = ImageFiles.readPages(volumeFile, "EM volume");
+            if (volume.isEmpty()) {
+                throw new DatasetException("empty split 'test': " + volumeFile + " has no slices");
+            }
+            int w = volume.get(0).getWidth();
+            int h = volume.get(0).getHeight();
+            int n = volume.size();
+            float[][] grey = new float[n][];
+            int[][] lab = new int[n][];
+            String[] ids = new String[n];
+            for (int i = 0; i < n; i++) {
+                grey[i] = greySlice(volume.get(i), w, h, volumeFile, i);
+                lab[i] = new int[w * h];
+                Arrays.fill(lab[i], LABELS.ignoreLabel());
+                ids[i] = String.format(java.util.Locale.ROOT, "test-volume_%02d", i);
+            }
+            return new IsbiEmDataset("em/test", ids, grey, lab, w, h);
+        }
+        Path volumeFile = root.resolve("train-volume.tif");
+        Path labelFile = root.resolve("train-labels.tif");
+        List<BufferedImage> volume = ImageFiles.readPages(volumeFile, "EM volume");
+        List<BufferedImage> labelPages = ImageFiles.readPages(labelFile, "EM labels");
+        if (volume.size() != labelPages.size()) {
+            throw new DatasetException("EM labels " + labelFile + " have " + labelPages.size() + " slices but the volume "
+                    + volumeFile + " has " + volume.size());
+        }
+        int total = volume.size();
+        if (valSlices < 1 || valSlices >= total) {
+            throw new DatasetException("EM volume " + volumeFile + " has " + total + " slices; valSlices=" + valSlices
+                    + " must be between 1 and " + (total - 1) + " so that train and val are both non-empty");
+        }
+        int from = split == Split.TRAIN ? 0 : total - valSlices;
+        int to = split == Split.TRAIN ? total - valSlices : total;
+        int w = volume.get(0).getWidth();
+        int h = volume.get(0).getHeight();
+        int n = to - from;
+        float[][] grey = new float[n][];
+        int[][] lab = new int[n][];
+        String[] ids = new String[n];
+        for (int i = 0; i < n; i++) {
+            int s = from + i;
+            grey[i] = greySlice(volume.get(s), w, h, volumeFile, s);
+            BufferedImage lp = labelPages.get(s);
+            if (lp.getWidth() != w || lp.getHeight() != h) {
+                throw new DatasetException("EM volume " + volumeFile + " slice " + s + " is " + w + "x" + h + " but label "
+                        + labelFile + " slice " + s + " is " + lp.getWidth() + "x" + lp.getHeight()
+                        + "; they must have the same size");
+            }
+            int bits = lp.getColorModel().getComponentSize(0);
+            if (lp.getRaster().getNumBands() != 1) {
+                throw new DatasetException("EM labels " + labelFile + " slice " + s + " has " + lp.getRaster().getNumBands()
+                        + " channels; expected grey");
+            }
+            int half = 1 << (bits - 1);
+            int[] raw = lp.getRaster().getSamples(0, 0, w, h, 0, new int[w * h]);
+            for (int p = 0; p < raw.length; p++) {
+                raw[p] = raw[p] >= half ? 1 : 0;
+            }
+            lab[i] = raw;
+            ids[i] = String.format(java.util.Locale.ROOT, "train-volume_%02d", s);
+        }
+        return new IsbiEmDataset("em/" + split.id(), ids, grey, lab, w, h);
+    }
+
+    private static float[] greySlice(BufferedImage page, int w, int h, Path file, int slice) throws DatasetException {
+        if (page.getWidth() != w || page.getHeight() != h) {
+            throw new DatasetException("EM volume " + file + " slice " + slice + " is " + page.getWidth() + "x"
+                    + page.getHeight() + " but slice 0 is " + w + "x" + h);
+        }
+        // grey slices replicate; a colour TIFF is reduced to its mean (EM data is grey)
+        float[] rgb = ImageFiles.toRgb(page).chw();
+        int n = w * h;
+        if (page.getRaster().getNumBands() <= 2) {
+            return Arrays.copyOf(rgb, n);
+        }
+        float[] g = new float[n];
+        for (int i = 0; i < n; i++) {
+            g[i] = (rgb[i] + rgb[n + i] + rgb[2 * n + i]) / 3f;
+        }
+        return g;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public LabelSpace labels() {
+        return LABELS;
+    }
+
+    @Override
+    public int size() {
+        return ids.length;
+    }
+
+    @Override
+    public Sample get(int index) {
+        int n = width * height;
+        float[] image = new float[3 * n];
+        float[] g = grey[index];
+        System.arraycopy(g, 0, image, 0, n);
+        System.arraycopy(g, 0, image, n, n);
+        System.arraycopy(g, 0, image, 2 * n, n);
+        return new Sample(ids[index], width, height, image, labels[index].clone(), null);
+    }
+}

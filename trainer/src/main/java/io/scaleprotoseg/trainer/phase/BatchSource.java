@@ -1,0 +1,107 @@
+package io.scaleprotoseg.trainer.phase;
+
+import io.scaleprotoseg.trainer.data.Augmentation;
+import io.scaleprotoseg.trainer.data.DatasetException;
+import io.scaleprotoseg.trainer.data.Sample;
+import io.scaleprotoseg.trainer.data.SegmentationDataset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+
+/**
+ * Augmented training batches as a pure function of (seed, sample number): sample number n of the
+ * run is image {@code perm_e[n mod N]} of epoch {@code e = n / N} (a permutation drawn from the seed
+ * and the epoch), augmented with a random stream split from the seed and n. A resumed run
+ * therefore sees exactly the batches an uninterrupted one would, with no random state to save.
+ * Decoding and augmentation run on a small pool of worker threads. Thread-safe.
+ */
+public final class BatchSource {
+    private final SegmentationDataset data;
+    private final Augmentation augmentation;
+    private final long seed;
+    private final ExecutorService workers;
+    private int cachedEpoch = -1;
+    private int[] cachedPermutation;
+
+    public BatchSource(SegmentationDataset data, Augmentation augmentation, long seed, ExecutorService workers) {
+        if (data.size() == 0) {
+            throw new IllegalArgumentException("training split " + data.name() + " is empty");
+        }
+        this.data = data;
+        this.augmentation = augmentation;
+        this.seed = seed;
+        this.workers = workers;
+    }
+
+    /** One batch: images [B, 3, crop, crop] and labels [B, crop, crop], flat. */
+    public record Batch(int size, int width, int height, float[] pixels, int[] labels, String[] ids) {
+    }
+
+    /** The batch whose first sample is run sample number {@code first}. */
+    public Batch batch(long first, int size) throws DatasetException {
+        List<Future<Sample>> futures = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            long n = first + i;
+            int index = imageOf(n);
+            futures.add(workers.submit(() -> augmentation.apply(data.get(index), stream(n))));
+        }
+        List<Sample> samples = new ArrayList<>();
+        try {
+            for (Future<Sample> f : futures) {
+                samples.add(f.get());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DatasetException("interrupted while loading a batch", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof DatasetException de) {
+                throw de;
+            }
+            throw new DatasetException("loading a batch failed: " + e.getCause(), e.getCause());
+        }
+        int w = samples.get(0).width();
+        int h = samples.get(0).height();
+        float[] pixels = new float[size * 3 * w * h];
+        int[] labels = new int[size * w * h];
+        String[] ids = new String[size];
+        for (int i = 0; i < size; i++) {
+            Sample s = samples.get(i);
+            System.arraycopy(s.image(), 0, pixels, i * 3 * w * h, 3 * w * h);
+            System.arraycopy(s.labels(), 0, labels, i * w * h, w * h);
+            ids[i] = s.id();
+        }
+        return new Batch(size, w, h, pixels, labels, ids);
+    }
+
+    /** The data-set index of run sample number {@code n}. */
+    synchronized int imageOf(long n) {
+        int size = data.size();
+        int epoch = (int) (n / size);
+        if (epoch != cachedEpoch) {
+            cachedPermutation = permutation(size, new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch));
+            cachedEpoch = epoch;
+        }
+        return cachedPermutation[(int) (n % size)];
+    }
+
+    private SplittableRandom stream(long n) {
+        return new SplittableRandom((seed ^ 0x5DEECE66DL) * 0xBF58476D1CE4E5B9L + n * 0x94D049BB133111EBL);
+    }
+
+    private static int[] permutation(int n, SplittableRandom r) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+}

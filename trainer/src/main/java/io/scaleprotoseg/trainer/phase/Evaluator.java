@@ -1,0 +1,53 @@
+package io.scaleprotoseg.trainer.phase;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import io.scaleprotoseg.sdk.internal.Bilinear;
+import io.scaleprotoseg.trainer.data.DatasetException;
+import io.scaleprotoseg.trainer.data.Sample;
+import io.scaleprotoseg.trainer.data.SegmentationDataset;
+import io.scaleprotoseg.trainer.metrics.ConfusionMatrix;
+import io.scaleprotoseg.trainer.model.SegmentationNetwork;
+
+/**
+ * Un-augmented evaluation (METHOD.md 5): each image at full resolution, logits upsampled
+ * bilinearly (half-pixel, as the exported graph does) to the image and argmaxed, accumulated into
+ * one confusion matrix over the split.
+ */
+public final class Evaluator {
+    private Evaluator() {
+    }
+
+    /** mIoU, per-class IoU and pixel accuracy of a split. */
+    public record Result(double meanIou, double[] classIou, double pixelAccuracy, int images) {
+    }
+
+    /**
+     * Evaluates {@code net} on the first {@code limit} images of {@code data} (0 = all).
+     *
+     * @throws DatasetException when an image cannot be read
+     */
+    public static Result evaluate(SegmentationNetwork net, SegmentationDataset data, int limit, NDManager base)
+            throws DatasetException {
+        int n = limit <= 0 ? data.size() : Math.min(limit, data.size());
+        int c = net.config().numClasses();
+        ConfusionMatrix cm = new ConfusionMatrix(c, data.labels().ignoreLabel());
+        JniUtils.setGradMode(false);
+        for (int i = 0; i < n; i++) {
+            Sample s = data.get(i);
+            cm.add(s.labels(), predict(net, s, base));
+        }
+        return new Result(cm.meanIou(), cm.iou(), cm.pixelAccuracy(), n);
+    }
+
+    /** The predicted mask of one sample at its own resolution. */
+    public static int[] predict(SegmentationNetwork net, Sample s, NDManager base) {
+        try (NDManager m = base.newSubManager()) {
+            var out = net.forward(m.create(s.image(), new Shape(1, 3, s.height(), s.width())));
+            Shape ls = out.logits().getShape();
+            float[] logits = out.logits().toFloatArray();
+            return Bilinear.argmaxResized(logits, 0, (int) ls.get(1), (int) ls.get(2), (int) ls.get(3), s.height(), s.width());
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package io.scaleprotoseg.trainer.phase;
+
+import io.scaleprotoseg.sdk.ModelKind;
+import io.scaleprotoseg.trainer.model.NetworkConfig;
+import io.scaleprotoseg.trainer.model.ResNetLayout;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The paper's hyperparameters per data set (METHOD.md 3), and a CPU-sized {@code scenes} preset,
+ * the default. Step counts are optimiser updates; a batch of 10 is 2 images x 5 accumulated
+ * passes. ProtoSeg presets use 10 prototypes per class (its paper), ScaleProtoSeg 3 per class and
+ * scale; D = 64, G = 3.
+ */
+public final class Presets {
+    /** Preset names. */
+    public static final List<String> NAMES = List.of("scenes", "cityscapes", "pascal", "ade20k", "coco-stuff", "em");
+
+    private Presets() {
+    }
+
+    /**
+     * The preset {@code name} for {@code method}.
+     *
+     * @throws IllegalArgumentException for an unknown name, listing the known ones
+     */
+    public static TrainingConfig get(String name, ModelKind method) {
+        String n = name.toLowerCase(Locale.ROOT);
+        int k = method == ModelKind.PROTOSEG ? 10 : 3;
+        int[] paperDilations = {6, 12, 18, 24};
+        switch (n) {
+            case "scenes": {
+                // CPU-sized: ResNet-18 layout at 1/8 width (output stride 8), 96-pixel crops of 128x96
+                // scenes; feature maps of 12x12, so the ASPP dilations shrink with them
+                int kk = method == ModelKind.PROTOSEG ? 6 : 2;
+                NetworkConfig net = new NetworkConfig(method, ResNetLayout.Depth.R18, 8, 7, new int[] {1, 2, 3, 4}, kk, 16, 3,
+                        List.of());
+                return new TrainingConfig(n, net, 96, 0.75, 1.25, 8, 1, 100, 1000, 200, 2.5e-3, 2.5e-4, 2.5e-3, 1e-3, 0.25, 1e-4,
+                        5e-4, 6, 3, 100, 50, 24, 0);
+            }
+            case "cityscapes":
+                return paper(n, method, 19, k, 513, 0.5, 1.5, 3000, 30000, 2000, 1e-4, paperDilations);
+            case "pascal":
+                return paper(n, method, 21, k, 321, 0.5, 1.5, 3000, 30000, 6000, 1e-4, paperDilations);
+            case "ade20k":
+                return paper(n, method, 150, k, 512, 0.5, 2.0, 6000, 60000, 4000, 1e-5, paperDilations);
+            case "coco-stuff":
+                return paper(n, method, 171, k, 321, 0.5, 1.5, 3000, 30000, 2000, 1e-5, paperDilations);
+            case "em":
+                return paper(n, method, 2, k, 512, 0.5, 1.5, 3000, 30000, 2000, 1e-4, paperDilations);
+            default:
+                throw new IllegalArgumentException("unknown preset '" + name + "'; use one of " + String.join(", ", NAMES));
+        }
+    }
+
+    private static TrainingConfig paper(String name, ModelKind method, int classes, int k, int crop, double minScale,
+            double maxScale, int warmup, int joint, int finetune, double lambdaL1, int[] dilations) {
+        NetworkConfig net = new NetworkConfig(method, ResNetLayout.Depth.R101, 1, classes, dilations, k, 64, 3, List.of());
+        return new TrainingConfig(name, net, crop, minScale, maxScale, 2, 5, warmup, joint, finetune, 2.5e-4, 2.5e-5, 2.5e-4,
+                1e-5, 0.25, lambdaL1, 5e-4, 6, 3, 1000, 500, 0, 0);
+    }
+}

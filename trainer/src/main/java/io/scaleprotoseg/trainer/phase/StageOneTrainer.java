@@ -1,0 +1,418 @@
+package io.scaleprotoseg.trainer.phase;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import io.scaleprotoseg.sdk.ModelKind;
+import io.scaleprotoseg.trainer.checkpoint.Checkpoint;
+import io.scaleprotoseg.trainer.checkpoint.CheckpointException;
+import io.scaleprotoseg.trainer.data.Augmentation;
+import io.scaleprotoseg.trainer.data.DatasetException;
+import io.scaleprotoseg.trainer.data.SegmentationDataset;
+import io.scaleprotoseg.trainer.loss.CrossEntropyLoss;
+import io.scaleprotoseg.trainer.loss.JeffreysDiversityLoss;
+import io.scaleprotoseg.trainer.loss.LabelDownsampler;
+import io.scaleprotoseg.trainer.loss.OffClassL1;
+import io.scaleprotoseg.trainer.model.ImageNetWeights;
+import io.scaleprotoseg.trainer.model.Initialization;
+import io.scaleprotoseg.trainer.model.ParamGroup;
+import io.scaleprotoseg.trainer.model.ParameterSet;
+import io.scaleprotoseg.trainer.model.PrototypeTable;
+import io.scaleprotoseg.trainer.model.SegmentationNetwork;
+import io.scaleprotoseg.trainer.model.WeightFileException;
+import io.scaleprotoseg.trainer.optim.Adam;
+import io.scaleprotoseg.trainer.optim.PolyLr;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Stage 1 of ScaleProtoSeg and the ProtoSeg baseline (and the black-box DeepLabv2 baseline's
+ * only stage), METHOD.md 3-4: warm-up, joint training with poly learning rates, projection,
+ * last-layer fine-tune; for ProtoSeg also pruning and a second fine-tune.
+ *
+ * <p>A run lives in a directory: {@code checkpoints/last.ckpt} (every
+ * {@code checkpointEvery} updates and at each phase end, atomically), {@code checkpoints/best.ckpt}
+ * (best validation mIoU so far), {@code checkpoints/stage1.ckpt} (the finished stage),
+ * {@code metrics.jsonl}. {@link #run(boolean)} with resume continues from {@code last.ckpt} to the
+ * same result as an uninterrupted run: initial weights, batches and augmentation are pure
+ * functions of the seed and the update number, and the optimiser state is in the checkpoint.
+ * Each phase starts with a fresh optimiser state, as separate optimisers per phase would.
+ *
+ * <p>Not thread-safe; one instance per run.
+ */
+public final class StageOneTrainer {
+    private final TrainingConfig cfg;
+    private final SegmentationDataset train;
+    private final SegmentationDataset val;
+    private final Path runDir;
+    private final TrainingListener listener;
+    private final Path imagenetWeights;
+
+    private Phase phase = Phase.WARMUP;
+    private int phaseStep;
+    private double bestMiou = -1;
+    private ProjectionResult projection;
+    private List<Integer> pruned = List.of();
+    private final Map<Integer, byte[]> patches = new LinkedHashMap<>();
+    private final Map<String, Object> lastEval = new LinkedHashMap<>();
+
+    /**
+     * @param imagenetWeights torchvision-layout backbone weights, or null for random initialisation
+     */
+    public StageOneTrainer(TrainingConfig cfg, SegmentationDataset train, SegmentationDataset val, Path runDir,
+            TrainingListener listener, Path imagenetWeights) {
+        this.cfg = cfg;
+        this.train = train;
+        this.val = val;
+        this.runDir = runDir;
+        this.listener = listener == null ? TrainingListener.NONE : listener;
+        this.imagenetWeights = imagenetWeights;
+    }
+
+    /** Where the last periodic checkpoint goes. */
+    public Path lastCheckpoint() {
+        return runDir.resolve("checkpoints").resolve("last.ckpt");
+    }
+
+    /** The finished stage's checkpoint. */
+    public Path finalCheckpoint() {
+        return runDir.resolve("checkpoints").resolve("stage1.ckpt");
+    }
+
+    /** What a finished stage reports. */
+    public record Result(Path checkpoint, Evaluator.Result validation, int prototypes, ProjectionResult projection,
+            List<Integer> pruned) {
+    }
+
+    /**
+     * Trains, or with {@code resume} continues from {@link #lastCheckpoint()}.
+     *
+     * @throws TrainingException for bad data, weight files or checkpoints, each naming the file
+     */
+    public Result run(boolean resume) throws TrainingException {
+        ExecutorService workers = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "scaleprotoseg-data");
+            t.setDaemon(true);
+            return t;
+        });
+        try (NDManager base = NDManager.newBaseManager();
+                ParameterSet params = new ParameterSet(base);
+                Adam adam = new Adam(base);
+                MetricsLog log = new MetricsLog(runDir.resolve("metrics.jsonl"))) {
+            JniUtils.setGradMode(false);
+            SegmentationNetwork net;
+            if (resume && Files.isRegularFile(lastCheckpoint())) {
+                net = restore(params, adam);
+                listener.message("resumed from " + lastCheckpoint() + " at " + phase + " step " + phaseStep);
+            } else {
+                if (resume) {
+                    listener.message("no checkpoint in " + runDir + "; starting a new run");
+                }
+                Initialization.create(cfg.network(), params, cfg.seed());
+                if (imagenetWeights != null) {
+                    ImageNetWeights.load(imagenetWeights, cfg.network(), params);
+                }
+                net = new SegmentationNetwork(cfg.network(), params, PrototypeTable.initial(cfg.network()));
+                Files.createDirectories(runDir);
+                Files.writeString(runDir.resolve("config.json"), Checkpoint.json().writeValueAsString(cfg));
+            }
+            BatchSource source = new BatchSource(train, new Augmentation(cfg.minScale(), cfg.maxScale(), cfg.crop(),
+                    cfg.crop(), 0.5, train.labels().ignoreLabel()), cfg.seed(), workers);
+            while (phase != Phase.DONE) {
+                switch (phase) {
+                    case WARMUP:
+                    case JOINT:
+                    case FINETUNE:
+                    case FINETUNE_AFTER_PRUNE:
+                        trainPhase(net, adam, source, log, base);
+                        break;
+                    case PROJECTION:
+                        listener.phaseStarted(phase, 0, 1);
+                        patches.clear();
+                        projection = Projection.run(net, train, base, patches);
+                        listener.message("projection: " + net.prototypes().size() + " prototypes, "
+                                + projection.removedDuplicates().size() + " duplicates removed, "
+                                + projection.unprojected().size() + " without training cells of their class");
+                        evaluate(net, log, base, adam);
+                        advance(adam);
+                        break;
+                    case PRUNE:
+                        listener.phaseStarted(phase, 0, 1);
+                        pruned = Pruning.run(net, train, cfg.pruneK(), cfg.pruneThreshold(), train.labels().ignoreLabel(), base);
+                        patches.keySet().retainAll(idsOf(net.prototypes()));
+                        listener.message("pruning removed " + pruned.size() + " prototypes; " + net.prototypes().size() + " left");
+                        advance(adam);
+                        break;
+                    default:
+                        throw new IllegalStateException("unexpected phase " + phase);
+                }
+                save(lastCheckpoint(), net, adam);
+            }
+            Evaluator.Result result = evaluate(net, log, base, null);
+            save(finalCheckpoint(), net, null);
+            return new Result(finalCheckpoint(), result, net.prototypes().size(), projection, pruned);
+        } catch (IOException e) {
+            throw new TrainingException("run directory " + runDir + ": " + e.getMessage(), e);
+        } catch (DatasetException | WeightFileException e) {
+            throw new TrainingException(e.getMessage(), e);
+        } finally {
+            workers.shutdownNow();
+        }
+    }
+
+    private static List<Integer> idsOf(PrototypeTable t) {
+        List<Integer> ids = new ArrayList<>();
+        for (int id : t.ids()) {
+            ids.add(id);
+        }
+        return ids;
+    }
+
+    /** The number of updates in a training phase. */
+    int stepsOf(Phase p) {
+        switch (p) {
+            case WARMUP:
+                return cfg.warmupSteps();
+            case JOINT:
+                return cfg.jointSteps();
+            case FINETUNE:
+            case FINETUNE_AFTER_PRUNE:
+                return cfg.network().method().hasPrototypes() ? cfg.finetuneSteps() : 0;
+            default:
+                return 0;
+        }
+    }
+
+    /** Updates before phase {@code p} starts (for numbering samples across the run). */
+    private long updatesBefore(Phase p) {
+        long n = 0;
+        for (Phase q : Phase.values()) {
+            if (q == p) {
+                break;
+            }
+            n += stepsOf(q);
+        }
+        return n;
+    }
+
+    private Set<ParamGroup> trainable(Phase p) {
+        switch (p) {
+            case WARMUP:
+                return EnumSet.of(ParamGroup.ASPP_WEIGHT, ParamGroup.ASPP_BIAS, ParamGroup.PROTOTYPES);
+            case JOINT:
+                return EnumSet.of(ParamGroup.BACKBONE, ParamGroup.ASPP_WEIGHT, ParamGroup.ASPP_BIAS, ParamGroup.PROTOTYPES);
+            default:
+                return EnumSet.of(ParamGroup.LAST_LAYER);
+        }
+    }
+
+    private double learningRate(Phase p, ParamGroup g, int step) {
+        int total = stepsOf(p);
+        switch (p) {
+            case WARMUP:
+                return trainable(p).contains(g) ? cfg.lrWarmup() : 0;
+            case JOINT:
+                if (g == ParamGroup.BACKBONE) {
+                    return PolyLr.rate(cfg.lrBackbone(), step, total);
+                }
+                return trainable(p).contains(g) ? PolyLr.rate(cfg.lrHead(), step, total) : 0;
+            default:
+                return g == ParamGroup.LAST_LAYER ? cfg.lrFinetune() : 0;
+        }
+    }
+
+    private void trainPhase(SegmentationNetwork net, Adam adam, BatchSource source, MetricsLog log, NDManager base)
+            throws DatasetException, IOException, TrainingException {
+        int total = stepsOf(phase);
+        listener.phaseStarted(phase, phaseStep, total);
+        net.params().setTrainable(trainable(phase));
+        boolean finetune = phase == Phase.FINETUNE || phase == Phase.FINETUNE_AFTER_PRUNE;
+        int perUpdate = cfg.batchSize() * cfg.iterationSize();
+        while (phaseStep < total) {
+            int step = phaseStep;
+            long update = updatesBefore(phase) + step;
+            double ce = 0;
+            double extra = 0;
+            try (NDManager stepManager = base.newSubManager()) {
+                for (int micro = 0; micro < cfg.iterationSize(); micro++) {
+                    BatchSource.Batch b = source.batch(update * perUpdate + (long) micro * cfg.batchSize(), cfg.batchSize());
+                    try (NDManager m = stepManager.newSubManager();
+                            GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        NDArray x = m.create(b.pixels(), new Shape(b.size(), 3, b.height(), b.width()));
+                        SegmentationNetwork.Outputs out = net.forward(x);
+                        Shape ls = out.logits().getShape();
+                        int fh = (int) ls.get(2);
+                        int fw = (int) ls.get(3);
+                        int[] labels = new int[b.size() * fh * fw];
+                        int hw = b.width() * b.height();
+                        for (int i = 0; i < b.size(); i++) {
+                            int[] one = java.util.Arrays.copyOfRange(b.labels(), i * hw, (i + 1) * hw);
+                            System.arraycopy(LabelDownsampler.downsample(one, b.width(), b.height(), fw, fh), 0, labels,
+                                    i * fh * fw, fh * fw);
+                        }
+                        NDArray ceLoss = CrossEntropyLoss.compute(out.logits(), labels, train.labels().ignoreLabel());
+                        NDArray loss = ceLoss;
+                        NDArray extraLoss = null;
+                        if (finetune) {
+                            NDArray w = net.params().get("last_layer");
+                            extraLoss = OffClassL1.compute(w, net.prototypes().classes(), m);
+                            loss = loss.add(extraLoss.mul((float) cfg.lambdaL1()));
+                        } else if (net.config().method().hasPrototypes()) {
+                            extraLoss = JeffreysDiversityLoss.compute(out.distances(), labels, net.prototypes(),
+                                    net.config().numScales());
+                            loss = loss.add(extraLoss.mul((float) cfg.lambdaDiversity()));
+                        }
+                        float lossValue = loss.getFloat();
+                        if (!Float.isFinite(lossValue)) {
+                            throw new TrainingException("training diverged in phase " + phase + " at update " + (step + 1)
+                                    + ": the loss is " + lossValue + "; lower the learning rates (--lr-backbone, --lr-head)"
+                                    + " or resume from an earlier checkpoint");
+                        }
+                        gc.backward(loss);
+                        ce += ceLoss.getFloat() / cfg.iterationSize();
+                        if (extraLoss != null) {
+                            extra += extraLoss.getFloat() / cfg.iterationSize();
+                        }
+                    }
+                }
+            }
+            adam.step(net.params(), g -> learningRate(phase, g, step), (float) cfg.weightDecay(), 1f / cfg.iterationSize());
+            phaseStep++;
+            Map<String, Double> values = new LinkedHashMap<>();
+            values.put("ce", ce);
+            values.put(finetune ? "l1" : "div", extra);
+            values.put("lr", learningRate(phase, finetune ? ParamGroup.LAST_LAYER : ParamGroup.ASPP_WEIGHT, step));
+            listener.stepFinished(phase, phaseStep, total, values);
+            Map<String, Object> record = new LinkedHashMap<>();
+            record.put("phase", phase.name().toLowerCase(java.util.Locale.ROOT));
+            record.put("step", phaseStep);
+            record.put("update", update + 1);
+            record.putAll(values);
+            log.write(record);
+            if (cfg.evalEvery() > 0 && phaseStep % cfg.evalEvery() == 0 && phaseStep < total) {
+                evaluate(net, log, base, adam);
+            }
+            if (phaseStep % cfg.checkpointEvery() == 0 && phaseStep < total) {
+                save(lastCheckpoint(), net, adam);
+            }
+        }
+        evaluate(net, log, base, adam);
+        advance(adam);
+    }
+
+    /** Moves to the next phase, with a fresh optimiser. */
+    private void advance(Adam adam) {
+        boolean protoSeg = cfg.network().method() == ModelKind.PROTOSEG;
+        switch (phase) {
+            case WARMUP:
+                phase = Phase.JOINT;
+                break;
+            case JOINT:
+                phase = cfg.network().method().hasPrototypes() ? Phase.PROJECTION : Phase.DONE;
+                break;
+            case PROJECTION:
+                phase = Phase.FINETUNE;
+                break;
+            case FINETUNE:
+                phase = protoSeg ? Phase.PRUNE : Phase.DONE;
+                break;
+            case PRUNE:
+                phase = Phase.FINETUNE_AFTER_PRUNE;
+                break;
+            default:
+                phase = Phase.DONE;
+        }
+        phaseStep = 0;
+        adam.clear();
+    }
+
+    private Evaluator.Result evaluate(SegmentationNetwork net, MetricsLog log, NDManager base, Adam adam)
+            throws DatasetException, IOException {
+        Evaluator.Result r = Evaluator.evaluate(net, val, cfg.valLimit(), base);
+        listener.evaluated(phase, phaseStep, r);
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("phase", phase.name().toLowerCase(java.util.Locale.ROOT));
+        record.put("step", phaseStep);
+        record.put("update", updatesBefore(phase) + phaseStep);
+        record.put("valMiou", r.meanIou());
+        record.put("valPixelAccuracy", r.pixelAccuracy());
+        log.write(record);
+        lastEval.clear();
+        lastEval.putAll(record);
+        if (r.meanIou() > bestMiou) {
+            bestMiou = r.meanIou();
+            if (adam != null) {
+                save(runDir.resolve("checkpoints").resolve("best.ckpt"), net, null);
+            }
+        }
+        return r;
+    }
+
+    private void save(Path file, SegmentationNetwork net, Adam adam) throws IOException {
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("stage", 1);
+        state.put("config", cfg);
+        state.put("phase", phase.name());
+        state.put("phaseStep", phaseStep);
+        state.put("bestMiou", bestMiou);
+        state.put("dataset", train.name());
+        state.put("classes", train.labels());
+        PrototypeTable t = net.prototypes();
+        state.put("prototypes", Map.of("ids", t.ids(), "classes", t.classes(), "scales", t.scales()));
+        if (projection != null) {
+            state.put("projection", projection);
+        }
+        state.put("pruned", pruned);
+        state.put("lastValidation", lastEval);
+        Map<String, byte[]> png = new HashMap<>();
+        patches.forEach((id, bytes) -> png.put(String.valueOf(id), bytes));
+        Checkpoint.write(file, state, net.params(), adam, png);
+    }
+
+    @SuppressWarnings("unchecked")
+    private SegmentationNetwork restore(ParameterSet params, Adam adam) throws TrainingException {
+        try {
+            Checkpoint.Contents c = Checkpoint.read(lastCheckpoint(), params, adam);
+            Map<String, Object> s = c.state();
+            phase = Phase.valueOf((String) s.get("phase"));
+            phaseStep = (Integer) s.get("phaseStep");
+            bestMiou = ((Number) s.get("bestMiou")).doubleValue();
+            Map<String, List<Integer>> t = (Map<String, List<Integer>>) s.get("prototypes");
+            PrototypeTable table = new PrototypeTable(ints(t.get("ids")), ints(t.get("classes")), ints(t.get("scales")));
+            if (s.get("projection") != null) {
+                projection = Checkpoint.json().convertValue(s.get("projection"), ProjectionResult.class);
+            }
+            pruned = (List<Integer>) s.getOrDefault("pruned", List.of());
+            c.patches().forEach((id, bytes) -> patches.put(Integer.valueOf(id), bytes));
+            TrainingConfig saved = Checkpoint.json().convertValue(s.get("config"), TrainingConfig.class);
+            if (!sameNetwork(saved, cfg)) {
+                throw new TrainingException("checkpoint " + lastCheckpoint() + " was made with another network ("
+                        + saved.network() + "); resume with the same preset and options, or use a new run directory");
+            }
+            return new SegmentationNetwork(cfg.network(), params, table);
+        } catch (CheckpointException e) {
+            throw new TrainingException(e.getMessage() + "; delete it to start over", e);
+        }
+    }
+
+    private static boolean sameNetwork(TrainingConfig a, TrainingConfig b) {
+        return Checkpoint.json().valueToTree(a.network()).equals(Checkpoint.json().valueToTree(b.network()));
+    }
+
+    private static int[] ints(List<Integer> l) {
+        return l.stream().mapToInt(Integer::intValue).toArray();
+    }
+}

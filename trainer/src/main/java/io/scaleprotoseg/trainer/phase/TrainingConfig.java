@@ -1,0 +1,101 @@
+package io.scaleprotoseg.trainer.phase;
+
+import io.scaleprotoseg.trainer.model.NetworkConfig;
+
+/**
+ * Everything a training run is made of besides its data (METHOD.md 2-4): the network, the data
+ * pipeline, the phases' step counts, learning rates and loss weights, and the run's bookkeeping.
+ * Presets ({@link Presets}) give the paper's values; every field can be overridden.
+ *
+ * @param preset the preset this came from
+ * @param network the network
+ * @param crop square crop side for training
+ * @param minScale random scale range, low end
+ * @param maxScale random scale range, high end
+ * @param batchSize images per forward pass
+ * @param iterationSize forward passes accumulated per update (paper: batch 2 x 5)
+ * @param warmupSteps phase 1a updates
+ * @param jointSteps phase 1b updates
+ * @param finetuneSteps phase 1d updates (and ProtoSeg's second fine-tune after pruning)
+ * @param lrWarmup phase 1a rate (ASPP, prototypes)
+ * @param lrBackbone phase 1b rate of backbone convolutions
+ * @param lrHead phase 1b rate of ASPP and prototypes (poly decay)
+ * @param lrFinetune phase 1d rate (last layer)
+ * @param lambdaDiversity weight of Jeffrey's diversity loss
+ * @param lambdaL1 weight of the off-class L1 in the fine-tune
+ * @param weightDecay classic L2 on backbone and ASPP weights
+ * @param pruneK ProtoSeg pruning: nearest patches considered
+ * @param pruneThreshold ProtoSeg pruning: prune with fewer than this many of the k of its class
+ * @param evalEvery validation every this many updates (0 = only at phase ends)
+ * @param checkpointEvery checkpoint every this many updates
+ * @param valLimit validation images used (0 = all)
+ * @param seed the run seed; every random draw derives from it and the step
+ */
+public record TrainingConfig(
+        String preset,
+        NetworkConfig network,
+        int crop,
+        double minScale,
+        double maxScale,
+        int batchSize,
+        int iterationSize,
+        int warmupSteps,
+        int jointSteps,
+        int finetuneSteps,
+        double lrWarmup,
+        double lrBackbone,
+        double lrHead,
+        double lrFinetune,
+        double lambdaDiversity,
+        double lambdaL1,
+        double weightDecay,
+        int pruneK,
+        int pruneThreshold,
+        int evalEvery,
+        int checkpointEvery,
+        int valLimit,
+        long seed) {
+    public TrainingConfig {
+        if (crop < 8 || batchSize < 1 || iterationSize < 1 || warmupSteps < 0 || jointSteps < 0 || finetuneSteps < 0
+                || checkpointEvery < 1 || !(minScale > 0) || maxScale < minScale) {
+            throw new IllegalArgumentException("invalid training configuration: crop " + crop + ", batch " + batchSize
+                    + "x" + iterationSize + ", steps " + warmupSteps + "/" + jointSteps + "/" + finetuneSteps
+                    + ", checkpoint every " + checkpointEvery + ", scale " + minScale + ".." + maxScale);
+        }
+    }
+
+    /** A copy with other step counts. */
+    public TrainingConfig withSteps(int warmup, int joint, int finetune) {
+        return new TrainingConfig(preset, network, crop, minScale, maxScale, batchSize, iterationSize, warmup, joint,
+                finetune, lrWarmup, lrBackbone, lrHead, lrFinetune, lambdaDiversity, lambdaL1, weightDecay, pruneK,
+                pruneThreshold, evalEvery, checkpointEvery, valLimit, seed);
+    }
+
+    /** A copy with another network. */
+    public TrainingConfig withNetwork(NetworkConfig n) {
+        return new TrainingConfig(preset, n, crop, minScale, maxScale, batchSize, iterationSize, warmupSteps, jointSteps,
+                finetuneSteps, lrWarmup, lrBackbone, lrHead, lrFinetune, lambdaDiversity, lambdaL1, weightDecay, pruneK,
+                pruneThreshold, evalEvery, checkpointEvery, valLimit, seed);
+    }
+
+    /** A copy with another seed. */
+    public TrainingConfig withSeed(long s) {
+        return new TrainingConfig(preset, network, crop, minScale, maxScale, batchSize, iterationSize, warmupSteps,
+                jointSteps, finetuneSteps, lrWarmup, lrBackbone, lrHead, lrFinetune, lambdaDiversity, lambdaL1, weightDecay,
+                pruneK, pruneThreshold, evalEvery, checkpointEvery, valLimit, s);
+    }
+
+    /** A copy with other bookkeeping intervals. */
+    public TrainingConfig withIntervals(int eval, int checkpoint, int valImages) {
+        return new TrainingConfig(preset, network, crop, minScale, maxScale, batchSize, iterationSize, warmupSteps,
+                jointSteps, finetuneSteps, lrWarmup, lrBackbone, lrHead, lrFinetune, lambdaDiversity, lambdaL1, weightDecay,
+                pruneK, pruneThreshold, eval, checkpoint, valImages, seed);
+    }
+
+    /** A copy with another batch shape and crop. */
+    public TrainingConfig withBatch(int crop2, int batch, int iterations) {
+        return new TrainingConfig(preset, network, crop2, minScale, maxScale, batch, iterations, warmupSteps, jointSteps,
+                finetuneSteps, lrWarmup, lrBackbone, lrHead, lrFinetune, lambdaDiversity, lambdaL1, weightDecay, pruneK,
+                pruneThreshold, evalEvery, checkpointEvery, valLimit, seed);
+    }
+}

@@ -1,0 +1,111 @@
+package io.scaleprotoseg.trainer.phase;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.scaleprotoseg.sdk.ModelKind;
+import io.scaleprotoseg.trainer.DjlTestBase;
+import io.scaleprotoseg.trainer.data.Sample;
+import io.scaleprotoseg.trainer.data.Scenes;
+import io.scaleprotoseg.trainer.data.SegmentationDataset;
+import io.scaleprotoseg.trainer.data.Split;
+import io.scaleprotoseg.trainer.model.Initialization;
+import io.scaleprotoseg.trainer.model.NetworkConfig;
+import io.scaleprotoseg.trainer.model.ParameterSet;
+import io.scaleprotoseg.trainer.model.PrototypeTable;
+import io.scaleprotoseg.trainer.model.SegmentationNetwork;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Projection (METHOD.md 4): prototypes become training feature vectors of their class and scale. */
+class ProjectionTest extends DjlTestBase {
+    private static final SegmentationDataset TRAIN = Scenes.defaults().withCounts(6, 1, 1).dataset(Split.TRAIN);
+
+    @Test
+    void everyPrototypeBecomesAFeatureVectorOfItsClassAndScaleAtItsRecordedCell() throws Exception {
+        NetworkConfig cfg = Presets.get("scenes", ModelKind.SCALEPROTOSEG).network();
+        try (ParameterSet p = new ParameterSet(manager)) {
+            Initialization.create(cfg, p, 5);
+            SegmentationNetwork net = new SegmentationNetwork(cfg, p, PrototypeTable.initial(cfg));
+            Map<Integer, byte[]> patches = new HashMap<>();
+            ProjectionResult r = Projection.run(net, TRAIN, manager, patches);
+            PrototypeTable t = net.prototypes();
+            float[] protos = p.floats("prototypes");
+            int dim = cfg.dim();
+            int checked = 0;
+            for (ProjectionResult.PrototypeSource s : r.sources()) {
+                int row = indexOf(t, s.prototypeId());
+                Sample img = TRAIN.get(s.imageIndex());
+                assertEquals(img.id(), s.imageId());
+                Projection.Features f = Projection.features(net, img, manager);
+                int cell = s.row() * f.w() + s.col();
+                assertEquals(t.classes()[row], f.labels()[cell], "the source cell carries the prototype's class");
+                int scale = t.scales()[row];
+                float[] expected = new float[dim];
+                for (int k = 0; k < dim; k++) {
+                    expected[k] = f.z()[(scale * dim + k) * f.h() * f.w() + cell];
+                }
+                float[] actual = java.util.Arrays.copyOfRange(protos, row * dim, (row + 1) * dim);
+                assertArrayEquals(expected, actual, 1e-6f, "prototype " + s.prototypeId() + " is its source's scale-"
+                        + scale + " feature vector");
+                assertTrue(f.d()[row * f.h() * f.w() + cell] < 1e-4, "distance to its own source is ~0");
+                assertNotNull(patches.get(s.prototypeId()), "a patch per projected prototype");
+                assertTrue(s.box().get(0) < s.box().get(2) && s.box().get(3) <= img.height());
+                checked++;
+            }
+            assertEquals(t.size() - r.unprojected().size(), checked);
+        }
+    }
+
+    @Test
+    void duplicatesAreRemovedWithTheirLastLayerColumns() throws Exception {
+        NetworkConfig cfg = Presets.get("scenes", ModelKind.SCALEPROTOSEG).network();
+        try (ParameterSet p = new ParameterSet(manager)) {
+            Initialization.create(cfg, p, 6);
+            SegmentationNetwork net = new SegmentationNetwork(cfg, p, PrototypeTable.initial(cfg));
+            int dim = cfg.dim();
+            int k = cfg.prototypesPerClass();
+            // prototypes 0 and 1 (class 0, scale 0) made identical: they project to the same cell
+            float[] protos = p.floats("prototypes");
+            System.arraycopy(protos, 0, protos, dim, dim);
+            p.set("prototypes", protos);
+            float[] last = p.floats("last_layer");
+            int pBefore = cfg.numPrototypes();
+            last[0 * pBefore + 0] = 0.75f;
+            last[0 * pBefore + 1] = 0.25f;
+            p.set("last_layer", last);
+            ProjectionResult r = Projection.run(net, TRAIN, manager, new HashMap<>());
+            assertTrue(k >= 2);
+            assertTrue(r.removedDuplicates().contains(1), "the second of the identical pair goes: " + r.removedDuplicates());
+            assertTrue(!r.removedDuplicates().contains(0), "the first of the pair stays");
+            int q = pBefore - r.removedDuplicates().size();
+            assertEquals(q, net.prototypes().size());
+            assertArrayEquals(new long[] {cfg.numClasses(), q}, p.shape("last_layer"));
+            float[] after = p.floats("last_layer");
+            assertEquals(0.75f, after[0], "the first keeps its column");
+            // every remaining prototype keeps its own column (ids are the initial indices)
+            for (int row = 0; row < q; row++) {
+                int id = net.prototypes().ids()[row];
+                assertTrue(!r.removedDuplicates().contains(id));
+                for (int c = 0; c < cfg.numClasses(); c++) {
+                    assertEquals(last[c * pBefore + id], after[c * q + row], "column of prototype " + id);
+                }
+            }
+            // and the removed ones really duplicated a kept vector of the same scale
+            float[] kept = p.floats("prototypes");
+            assertEquals(q * dim, kept.length);
+        }
+    }
+
+    private static int indexOf(PrototypeTable t, int id) {
+        for (int j = 0; j < t.size(); j++) {
+            if (t.ids()[j] == id) {
+                return j;
+            }
+        }
+        throw new AssertionError("no prototype " + id);
+    }
+}

@@ -68,6 +68,7 @@ public final class StageOneTrainer {
     private List<Integer> pruned = List.of();
     private final Map<Integer, byte[]> patches = new LinkedHashMap<>();
     private final Map<String, Object> lastEval = new LinkedHashMap<>();
+    private ai.djl.Device device;
 
     /**
      * @param imagenetWeights torchvision-layout backbone weights, or null for random initialisation
@@ -80,6 +81,15 @@ public final class StageOneTrainer {
         this.runDir = runDir;
         this.listener = listener == null ? TrainingListener.NONE : listener;
         this.imagenetWeights = imagenetWeights;
+    }
+
+    /**
+     * Runs on {@code device} (default: the engine's default device, the CPU with the bundled
+     * PyTorch natives). Returns this.
+     */
+    public StageOneTrainer device(ai.djl.Device d) {
+        this.device = d;
+        return this;
     }
 
     /** Where the last periodic checkpoint goes. */
@@ -108,7 +118,7 @@ public final class StageOneTrainer {
             t.setDaemon(true);
             return t;
         });
-        try (NDManager base = NDManager.newBaseManager();
+        try (NDManager base = device == null ? NDManager.newBaseManager() : NDManager.newBaseManager(device);
                 ParameterSet params = new ParameterSet(base);
                 Adam adam = new Adam(base);
                 MetricsLog log = new MetricsLog(runDir.resolve("metrics.jsonl"))) {

@@ -1,0 +1,135 @@
+package io.scaleprotoseg.trainer.checkpoint;
+
+import ai.djl.ndarray.NDManager;
+import io.scaleprotoseg.trainer.data.LabelSpace;
+import io.scaleprotoseg.trainer.model.ParameterSet;
+import io.scaleprotoseg.trainer.model.PrototypeTable;
+import io.scaleprotoseg.trainer.model.SegmentationNetwork;
+import io.scaleprotoseg.trainer.phase.ProjectionResult;
+import io.scaleprotoseg.trainer.phase.TrainingConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A trained network read back from a checkpoint, with what the evaluation and the exporter need:
+ * its configuration, classes, prototype table, projection sources and patches, and the raw state.
+ * Owns its parameters; close it to free them.
+ */
+public final class TrainedModel implements AutoCloseable {
+    private final Path file;
+    private final TrainingConfig config;
+    private final LabelSpace labels;
+    private final ParameterSet params;
+    private final SegmentationNetwork network;
+    private final ProjectionResult projection;
+    private final Map<Integer, byte[]> patches;
+    private final Map<String, Object> state;
+
+    private TrainedModel(Path file, TrainingConfig config, LabelSpace labels, ParameterSet params, SegmentationNetwork network,
+            ProjectionResult projection, Map<Integer, byte[]> patches, Map<String, Object> state) {
+        this.file = file;
+        this.config = config;
+        this.labels = labels;
+        this.params = params;
+        this.network = network;
+        this.projection = projection;
+        this.patches = patches;
+        this.state = state;
+    }
+
+    /** The checkpoint a finished run's directory offers: stage 2 when present, else stage 1. */
+    public static Path finalCheckpoint(Path runDir) throws CheckpointException {
+        for (String name : List.of("stage2.ckpt", "stage1.ckpt")) {
+            Path p = runDir.resolve("checkpoints").resolve(name);
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        throw new CheckpointException("run directory " + runDir + " has no finished stage (checkpoints/stage1.ckpt or "
+                + "stage2.ckpt); finish or resume the run with 'scaleprotoseg train --resume'");
+    }
+
+    /**
+     * Reads a checkpoint into parameters owned by a sub-manager of {@code parent}.
+     *
+     * @throws CheckpointException naming the file when it is unreadable or inconsistent
+     */
+    @SuppressWarnings("unchecked")
+    public static TrainedModel load(Path file, NDManager parent) throws CheckpointException {
+        ParameterSet params = new ParameterSet(parent);
+        try {
+            Checkpoint.Contents c = Checkpoint.read(file, params, null);
+            Map<String, Object> s = c.state();
+            TrainingConfig cfg = Checkpoint.json().convertValue(s.get("config"), TrainingConfig.class);
+            LabelSpace labels = Checkpoint.json().convertValue(s.get("classes"), LabelSpace.class);
+            Map<String, List<Integer>> t = (Map<String, List<Integer>>) s.get("prototypes");
+            PrototypeTable table = new PrototypeTable(ints(t.get("ids")), ints(t.get("classes")), ints(t.get("scales")));
+            if (cfg.network().method().hasPrototypes()) {
+                long rows = params.contains("prototypes") ? params.shape("prototypes")[0] : -1;
+                if (rows != table.size()) {
+                    throw new CheckpointException("checkpoint " + file + " lists " + table.size()
+                            + " prototypes but holds a 'prototypes' tensor of " + rows + " rows");
+                }
+            }
+            ProjectionResult projection = s.get("projection") == null ? null
+                    : Checkpoint.json().convertValue(s.get("projection"), ProjectionResult.class);
+            Map<Integer, byte[]> patches = new LinkedHashMap<>();
+            c.patches().forEach((id, bytes) -> patches.put(Integer.valueOf(id), bytes));
+            SegmentationNetwork net = new SegmentationNetwork(cfg.network(), params, table);
+            return new TrainedModel(file, cfg, labels, params, net, projection, patches, s);
+        } catch (CheckpointException e) {
+            params.close();
+            throw e;
+        } catch (RuntimeException e) {
+            params.close();
+            throw new CheckpointException("checkpoint " + file + " is inconsistent: " + e.getMessage(), e);
+        }
+    }
+
+    private static int[] ints(List<Integer> l) {
+        return l.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public TrainingConfig config() {
+        return config;
+    }
+
+    public LabelSpace labels() {
+        return labels;
+    }
+
+    public ParameterSet params() {
+        return params;
+    }
+
+    public SegmentationNetwork network() {
+        return network;
+    }
+
+    /** Projection sources, or null when the model was not projected (DeepLabv2). */
+    public ProjectionResult projection() {
+        return projection;
+    }
+
+    /** Prototype patches (PNG) by prototype id. */
+    public Map<Integer, byte[]> patches() {
+        return patches;
+    }
+
+    /** The raw checkpoint state (phase, steps, best score, validation). */
+    public Map<String, Object> state() {
+        return state;
+    }
+
+    @Override
+    public void close() {
+        params.close();
+    }
+}

@@ -23,6 +23,8 @@ public final class OffClassL1 {
             }
         }
         NDArray off = m.create(mask, weight.getShape());
-        return off.mul(weight.abs()).sum();
+        NDArray abs = weight.abs();
+        abs.attach(m);
+        return off.mul(abs).sum();
     }
 }

@@ -31,6 +31,9 @@ public final class SegmentationNetwork {
     /** ImageNet statistics; the exported graph applies the same. */
     public static final float[] MEAN = {0.485f, 0.456f, 0.406f};
     public static final float[] STD = {0.229f, 0.224f, 0.225f};
+    /** Stage-2 parameters: group weights [C*G, P] (row c*G + k is group k of class c) and the group last layer [C, C*G]. */
+    public static final String GROUP_WEIGHTS = "group_weights";
+    public static final String GROUP_LAST_LAYER = "group_last_layer";
 
     private final NetworkConfig config;
     private final ParameterSet params;
@@ -80,9 +83,11 @@ public final class SegmentationNetwork {
      * @param z sigmoid features, or null for DeepLabv2
      * @param distances squared distances d [B, P, h, w], or null
      * @param activations g [B, P, h, w], or null
+     * @param groups group activations a [B, C*G, h, w] (stage 2), or null
      * @param logits [B, C, h, w]
      */
-    public record Outputs(NDArray features, NDArray z, NDArray distances, NDArray activations, NDArray logits) {
+    public record Outputs(NDArray features, NDArray z, NDArray distances, NDArray activations, NDArray groups,
+            NDArray logits) {
     }
 
     /** Runs the network on RGB in 0..1, [B, 3, H, W]. */
@@ -94,14 +99,22 @@ public final class SegmentationNetwork {
         NDArray f = backbone(config.backbone(), x);
         NDArray a = aspp(f);
         if (config.method() == ModelKind.DEEPLABV2) {
-            return new Outputs(a, null, null, null, a);
+            return new Outputs(a, null, null, null, null, a);
         }
         NDArray z = Activation.sigmoid(a);
         NDArray d = distances(z);
         NDArray g = d.add(1f).div(d.add(ACTIVATION_EPS)).log();
+        if (params.contains(GROUP_WEIGHTS)) {
+            // stage 2 (METHOD.md 1.5): a = exp(W_groups . g), one 1x1 convolution over all groups
+            int rows = (int) params.shape(GROUP_WEIGHTS)[0];
+            NDArray gw = local(m, params.get(GROUP_WEIGHTS).reshape(rows, prototypes.size(), 1, 1));
+            NDArray groups = Conv2d.conv2d(g, gw).singletonOrThrow().exp();
+            NDArray wl = local(m, params.get(GROUP_LAST_LAYER).reshape(config.numClasses(), rows, 1, 1));
+            return new Outputs(a, z, d, g, groups, Conv2d.conv2d(groups, wl).singletonOrThrow());
+        }
         NDArray w = local(m, params.get("last_layer").reshape(config.numClasses(), prototypes.size(), 1, 1));
         NDArray logits = Conv2d.conv2d(g, w).singletonOrThrow();
-        return new Outputs(a, z, d, g, logits);
+        return new Outputs(a, z, d, g, null, logits);
     }
 
     /** The backbone features for normalised input {@code x}. */

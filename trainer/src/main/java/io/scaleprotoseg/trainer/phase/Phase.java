@@ -14,6 +14,12 @@ public enum Phase {
     PRUNE,
     /** ProtoSeg only: fine-tune the last layer again after pruning. */
     FINETUNE_AFTER_PRUNE,
-    /** Stage 1 is complete. */
+    /** 2a: group weights only (ScaleProtoSeg); backbone, ASPP and prototypes frozen. */
+    GROUP_WARMUP,
+    /** 2b: group weights and group last layer, poly learning rate. */
+    GROUP_JOINT,
+    /** 2c: group weights below the threshold set to 0, no renormalisation. */
+    THRESHOLD,
+    /** Training is complete. */
     DONE
 }

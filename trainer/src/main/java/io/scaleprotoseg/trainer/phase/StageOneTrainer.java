@@ -13,6 +13,7 @@ import io.scaleprotoseg.trainer.data.Augmentation;
 import io.scaleprotoseg.trainer.data.DatasetException;
 import io.scaleprotoseg.trainer.data.SegmentationDataset;
 import io.scaleprotoseg.trainer.loss.CrossEntropyLoss;
+import io.scaleprotoseg.trainer.loss.GroupEntropyLoss;
 import io.scaleprotoseg.trainer.loss.JeffreysDiversityLoss;
 import io.scaleprotoseg.trainer.loss.LabelDownsampler;
 import io.scaleprotoseg.trainer.loss.OffClassL1;
@@ -65,10 +66,15 @@ public final class StageOneTrainer {
     private int phaseStep;
     private double bestMiou = -1;
     private ProjectionResult projection;
+    private List<Integer> inactive = List.of();
+    private int skippedInARow;
+    /** Consecutive non-finite updates after which a run is declared diverged. */
+    static final int MAX_SKIPPED = 5;
     private List<Integer> pruned = List.of();
     private final Map<Integer, byte[]> patches = new LinkedHashMap<>();
     private final Map<String, Object> lastEval = new LinkedHashMap<>();
     private ai.djl.Device device;
+    private Path stageOneSource;
 
     /**
      * @param imagenetWeights torchvision-layout backbone weights, or null for random initialisation
@@ -92,9 +98,28 @@ public final class StageOneTrainer {
         return this;
     }
 
+    /**
+     * Starts stage 2 from a finished stage-1 checkpoint (of a run with the same network) instead of
+     * training stage 1; ignored when resuming. Returns this.
+     */
+    public StageOneTrainer startFrom(Path stageOneCheckpoint) {
+        this.stageOneSource = stageOneCheckpoint;
+        return this;
+    }
+
     /** Where the last periodic checkpoint goes. */
     public Path lastCheckpoint() {
         return runDir.resolve("checkpoints").resolve("last.ckpt");
+    }
+
+    /** The finished stage 2's checkpoint (ScaleProtoSeg). */
+    public Path stageTwoCheckpoint() {
+        return runDir.resolve("checkpoints").resolve("stage2.ckpt");
+    }
+
+    /** Whether this run has a stage 2 (ScaleProtoSeg with stage-2 steps). */
+    private boolean grouped() {
+        return cfg.network().method() == ModelKind.SCALEPROTOSEG && cfg.groupWarmupSteps() + cfg.groupJointSteps() > 0;
     }
 
     /** The finished stage's checkpoint. */
@@ -125,8 +150,20 @@ public final class StageOneTrainer {
             JniUtils.setGradMode(false);
             SegmentationNetwork net;
             if (resume && Files.isRegularFile(lastCheckpoint())) {
-                net = restore(params, adam);
+                net = restore(lastCheckpoint(), params, adam);
                 listener.message("resumed from " + lastCheckpoint() + " at " + phase + " step " + phaseStep);
+            } else if (stageOneSource != null) {
+                net = restore(stageOneSource, params, null);
+                if (phase != Phase.DONE || params.contains(SegmentationNetwork.GROUP_WEIGHTS) || !grouped()) {
+                    throw new TrainingException("checkpoint " + stageOneSource + " is not a finished stage 1 of a "
+                            + "scaleprotoseg run (phase " + phase + "); stage 2 starts from checkpoints/stage1.ckpt");
+                }
+                Files.createDirectories(runDir);
+                Files.writeString(runDir.resolve("config.json"), Checkpoint.json().writeValueAsString(cfg));
+                GroupLayer.create(net, cfg.network().groupsPerClass(), cfg.seed());
+                phase = Phase.GROUP_WARMUP;
+                phaseStep = 0;
+                listener.message("stage 2 starts from " + stageOneSource);
             } else {
                 if (resume) {
                     listener.message("no checkpoint in " + runDir + "; starting a new run");
@@ -147,7 +184,16 @@ public final class StageOneTrainer {
                     case JOINT:
                     case FINETUNE:
                     case FINETUNE_AFTER_PRUNE:
+                    case GROUP_WARMUP:
+                    case GROUP_JOINT:
                         trainPhase(net, adam, source, log, base);
+                        break;
+                    case THRESHOLD:
+                        listener.phaseStarted(phase, 0, 1);
+                        inactive = GroupLayer.threshold(net, cfg.threshold());
+                        listener.message("threshold " + cfg.threshold() + ": " + (net.prototypes().size() - inactive.size())
+                                + " of " + net.prototypes().size() + " prototypes in use, " + inactive.size() + " inactive");
+                        advance(adam, net);
                         break;
                     case PROJECTION:
                         listener.phaseStarted(phase, 0, 1);
@@ -157,14 +203,14 @@ public final class StageOneTrainer {
                                 + projection.removedDuplicates().size() + " duplicates removed, "
                                 + projection.unprojected().size() + " without training cells of their class");
                         evaluate(net, log, base, adam);
-                        advance(adam);
+                        advance(adam, net);
                         break;
                     case PRUNE:
                         listener.phaseStarted(phase, 0, 1);
                         pruned = Pruning.run(net, train, cfg.pruneK(), cfg.pruneThreshold(), train.labels().ignoreLabel(), base);
                         patches.keySet().retainAll(idsOf(net.prototypes()));
                         listener.message("pruning removed " + pruned.size() + " prototypes; " + net.prototypes().size() + " left");
-                        advance(adam);
+                        advance(adam, net);
                         break;
                     default:
                         throw new IllegalStateException("unexpected phase " + phase);
@@ -172,8 +218,9 @@ public final class StageOneTrainer {
                 save(lastCheckpoint(), net, adam);
             }
             Evaluator.Result result = evaluate(net, log, base, null);
-            save(finalCheckpoint(), net, null);
-            return new Result(finalCheckpoint(), result, net.prototypes().size(), projection, pruned);
+            Path done = grouped() ? stageTwoCheckpoint() : finalCheckpoint();
+            save(done, net, null);
+            return new Result(done, result, net.prototypes().size() - inactive.size(), projection, pruned);
         } catch (IOException e) {
             throw new TrainingException("run directory " + runDir + ": " + e.getMessage(), e);
         } catch (DatasetException | WeightFileException e) {
@@ -201,6 +248,10 @@ public final class StageOneTrainer {
             case FINETUNE:
             case FINETUNE_AFTER_PRUNE:
                 return cfg.network().method().hasPrototypes() ? cfg.finetuneSteps() : 0;
+            case GROUP_WARMUP:
+                return grouped() ? cfg.groupWarmupSteps() : 0;
+            case GROUP_JOINT:
+                return grouped() ? cfg.groupJointSteps() : 0;
             default:
                 return 0;
         }
@@ -224,6 +275,10 @@ public final class StageOneTrainer {
                 return EnumSet.of(ParamGroup.ASPP_WEIGHT, ParamGroup.ASPP_BIAS, ParamGroup.PROTOTYPES);
             case JOINT:
                 return EnumSet.of(ParamGroup.BACKBONE, ParamGroup.ASPP_WEIGHT, ParamGroup.ASPP_BIAS, ParamGroup.PROTOTYPES);
+            case GROUP_WARMUP:
+                return EnumSet.of(ParamGroup.GROUP_WEIGHTS);
+            case GROUP_JOINT:
+                return EnumSet.of(ParamGroup.GROUP_WEIGHTS, ParamGroup.GROUP_LAST_LAYER);
             default:
                 return EnumSet.of(ParamGroup.LAST_LAYER);
         }
@@ -239,6 +294,10 @@ public final class StageOneTrainer {
                     return PolyLr.rate(cfg.lrBackbone(), step, total);
                 }
                 return trainable(p).contains(g) ? PolyLr.rate(cfg.lrHead(), step, total) : 0;
+            case GROUP_WARMUP:
+                return g == ParamGroup.GROUP_WEIGHTS ? cfg.lrGroups() : 0;
+            case GROUP_JOINT:
+                return trainable(p).contains(g) ? PolyLr.rate(cfg.lrGroups(), step, total) : 0;
             default:
                 return g == ParamGroup.LAST_LAYER ? cfg.lrFinetune() : 0;
         }
@@ -250,12 +309,15 @@ public final class StageOneTrainer {
         listener.phaseStarted(phase, phaseStep, total);
         net.params().setTrainable(trainable(phase));
         boolean finetune = phase == Phase.FINETUNE || phase == Phase.FINETUNE_AFTER_PRUNE;
+        boolean groupPhase = phase == Phase.GROUP_WARMUP || phase == Phase.GROUP_JOINT;
+        int groupsPerClass = cfg.network().groupsPerClass();
         int perUpdate = cfg.batchSize() * cfg.iterationSize();
         while (phaseStep < total) {
             int step = phaseStep;
             long update = updatesBefore(phase) + step;
             double ce = 0;
             double extra = 0;
+            boolean nonFinite = false;
             try (NDManager stepManager = base.newSubManager()) {
                 for (int micro = 0; micro < cfg.iterationSize(); micro++) {
                     BatchSource.Batch b = source.batch(update * perUpdate + (long) micro * cfg.batchSize(), cfg.batchSize());
@@ -276,7 +338,15 @@ public final class StageOneTrainer {
                         NDArray ceLoss = CrossEntropyLoss.compute(out.logits(), labels, train.labels().ignoreLabel());
                         NDArray loss = ceLoss;
                         NDArray extraLoss = null;
-                        if (finetune) {
+                        if (groupPhase) {
+                            // stage 2 (METHOD.md 2): CE + l_ent * entropy of the group weights + l_l1 * off-class L1
+                            int c = net.config().numClasses();
+                            extraLoss = GroupEntropyLoss.compute(net.params().get(SegmentationNetwork.GROUP_WEIGHTS),
+                                    GroupLayer.rowPrototypeCounts(net.prototypes(), c, groupsPerClass), m);
+                            NDArray l1 = OffClassL1.compute(net.params().get(SegmentationNetwork.GROUP_LAST_LAYER),
+                                    GroupLayer.rowClasses(c, groupsPerClass), m);
+                            loss = loss.add(extraLoss.mul((float) cfg.lambdaEntropy())).add(l1.mul((float) cfg.lambdaL1Groups()));
+                        } else if (finetune) {
                             NDArray w = net.params().get("last_layer");
                             extraLoss = OffClassL1.compute(w, net.prototypes().classes(), m);
                             loss = loss.add(extraLoss.mul((float) cfg.lambdaL1()));
@@ -287,9 +357,8 @@ public final class StageOneTrainer {
                         }
                         float lossValue = loss.getFloat();
                         if (!Float.isFinite(lossValue)) {
-                            throw new TrainingException("training diverged in phase " + phase + " at update " + (step + 1)
-                                    + ": the loss is " + lossValue + "; lower the learning rates (--lr-backbone, --lr-head)"
-                                    + " or resume from an earlier checkpoint");
+                            nonFinite = true;
+                            break;
                         }
                         gc.backward(loss);
                         ce += ceLoss.getFloat() / cfg.iterationSize();
@@ -299,18 +368,39 @@ public final class StageOneTrainer {
                     }
                 }
             }
-            adam.step(net.params(), g -> learningRate(phase, g, step), (float) cfg.weightDecay(), 1f / cfg.iterationSize());
+            if (nonFinite) {
+                // a non-finite loss skips the update (its gradients are dropped) rather than poisoning the
+                // weights; several in a row mean the run has diverged
+                Adam.zeroGradients(net.params());
+                skippedInARow++;
+                listener.message("phase " + phase + " update " + (step + 1) + ": non-finite loss, update skipped");
+                if (skippedInARow >= MAX_SKIPPED) {
+                    throw new TrainingException("training diverged in phase " + phase + " at update " + (step + 1) + ": "
+                            + MAX_SKIPPED + " updates in a row had a non-finite loss; lower the learning rates"
+                            + " (--lr-backbone, --lr-head) or resume from an earlier checkpoint");
+                }
+            } else {
+                skippedInARow = 0;
+                adam.step(net.params(), g -> learningRate(phase, g, step), (float) cfg.weightDecay(), 1f / cfg.iterationSize());
+            }
+            if (groupPhase) {
+                GroupLayer.project(net, groupsPerClass);
+            }
             phaseStep++;
             Map<String, Double> values = new LinkedHashMap<>();
             values.put("ce", ce);
-            values.put(finetune ? "l1" : "div", extra);
-            values.put("lr", learningRate(phase, finetune ? ParamGroup.LAST_LAYER : ParamGroup.ASPP_WEIGHT, step));
+            values.put(groupPhase ? "entropy" : finetune ? "l1" : "div", extra);
+            values.put("lr", learningRate(phase, groupPhase ? ParamGroup.GROUP_WEIGHTS : finetune ? ParamGroup.LAST_LAYER
+                    : ParamGroup.ASPP_WEIGHT, step));
             listener.stepFinished(phase, phaseStep, total, values);
             Map<String, Object> record = new LinkedHashMap<>();
             record.put("phase", phase.name().toLowerCase(java.util.Locale.ROOT));
             record.put("step", phaseStep);
             record.put("update", update + 1);
             record.putAll(values);
+            if (nonFinite) {
+                record.put("skipped", true);
+            }
             log.write(record);
             if (cfg.evalEvery() > 0 && phaseStep % cfg.evalEvery() == 0 && phaseStep < total) {
                 evaluate(net, log, base, adam);
@@ -320,11 +410,11 @@ public final class StageOneTrainer {
             }
         }
         evaluate(net, log, base, adam);
-        advance(adam);
+        advance(adam, net);
     }
 
-    /** Moves to the next phase, with a fresh optimiser. */
-    private void advance(Adam adam) {
+    /** Moves to the next phase, with a fresh optimiser; entering stage 2 saves stage 1 and creates the groups. */
+    private void advance(Adam adam, SegmentationNetwork net) throws IOException {
         boolean protoSeg = cfg.network().method() == ModelKind.PROTOSEG;
         switch (phase) {
             case WARMUP:
@@ -337,7 +427,22 @@ public final class StageOneTrainer {
                 phase = Phase.FINETUNE;
                 break;
             case FINETUNE:
-                phase = protoSeg ? Phase.PRUNE : Phase.DONE;
+                if (protoSeg) {
+                    phase = Phase.PRUNE;
+                } else if (grouped()) {
+                    phase = Phase.DONE;
+                    save(finalCheckpoint(), net, null);
+                    GroupLayer.create(net, cfg.network().groupsPerClass(), cfg.seed());
+                    phase = Phase.GROUP_WARMUP;
+                } else {
+                    phase = Phase.DONE;
+                }
+                break;
+            case GROUP_WARMUP:
+                phase = Phase.GROUP_JOINT;
+                break;
+            case GROUP_JOINT:
+                phase = Phase.THRESHOLD;
                 break;
             case PRUNE:
                 phase = Phase.FINETUNE_AFTER_PRUNE;
@@ -373,7 +478,6 @@ public final class StageOneTrainer {
 
     private void save(Path file, SegmentationNetwork net, Adam adam) throws IOException {
         Map<String, Object> state = new LinkedHashMap<>();
-        state.put("stage", 1);
         state.put("config", cfg);
         state.put("phase", phase.name());
         state.put("phaseStep", phaseStep);
@@ -386,6 +490,8 @@ public final class StageOneTrainer {
             state.put("projection", projection);
         }
         state.put("pruned", pruned);
+        state.put("inactivePrototypes", inactive);
+        state.put("stage", net.params().contains(SegmentationNetwork.GROUP_WEIGHTS) ? 2 : 1);
         state.put("lastValidation", lastEval);
         Map<String, byte[]> png = new HashMap<>();
         patches.forEach((id, bytes) -> png.put(String.valueOf(id), bytes));
@@ -393,9 +499,9 @@ public final class StageOneTrainer {
     }
 
     @SuppressWarnings("unchecked")
-    private SegmentationNetwork restore(ParameterSet params, Adam adam) throws TrainingException {
+    private SegmentationNetwork restore(Path file, ParameterSet params, Adam adam) throws TrainingException {
         try {
-            Checkpoint.Contents c = Checkpoint.read(lastCheckpoint(), params, adam);
+            Checkpoint.Contents c = Checkpoint.read(file, params, adam);
             Map<String, Object> s = c.state();
             phase = Phase.valueOf((String) s.get("phase"));
             phaseStep = (Integer) s.get("phaseStep");
@@ -406,10 +512,11 @@ public final class StageOneTrainer {
                 projection = Checkpoint.json().convertValue(s.get("projection"), ProjectionResult.class);
             }
             pruned = (List<Integer>) s.getOrDefault("pruned", List.of());
+            inactive = (List<Integer>) s.getOrDefault("inactivePrototypes", List.of());
             c.patches().forEach((id, bytes) -> patches.put(Integer.valueOf(id), bytes));
             TrainingConfig saved = Checkpoint.json().convertValue(s.get("config"), TrainingConfig.class);
             if (!sameNetwork(saved, cfg)) {
-                throw new TrainingException("checkpoint " + lastCheckpoint() + " was made with another network ("
+                throw new TrainingException("checkpoint " + file + " was made with another network ("
                         + saved.network() + "); resume with the same preset and options, or use a new run directory");
             }
             return new SegmentationNetwork(cfg.network(), params, table);

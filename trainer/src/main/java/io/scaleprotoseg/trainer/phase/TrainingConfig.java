@@ -30,6 +30,12 @@ import io.scaleprotoseg.trainer.model.NetworkConfig;
  * @param checkpointEvery checkpoint every this many updates
  * @param valLimit validation images used (0 = all)
  * @param seed the run seed; every random draw derives from it and the step
+ * @param groupWarmupSteps phase 2a updates (group weights only)
+ * @param groupJointSteps phase 2b updates (group weights and group last layer, poly)
+ * @param lrGroups stage-2 rate
+ * @param lambdaEntropy weight of the group-weight entropy loss
+ * @param lambdaL1Groups weight of the off-class L1 on the group last layer
+ * @param threshold group weights below this are zeroed after stage 2 (no renormalisation)
  */
 public record TrainingConfig(
         String preset,
@@ -54,7 +60,13 @@ public record TrainingConfig(
         int evalEvery,
         int checkpointEvery,
         int valLimit,
-        long seed) {
+        long seed,
+        int groupWarmupSteps,
+        int groupJointSteps,
+        double lrGroups,
+        double lambdaEntropy,
+        double lambdaL1Groups,
+        double threshold) {
     public TrainingConfig {
         if (crop < 8 || batchSize < 1 || iterationSize < 1 || warmupSteps < 0 || jointSteps < 0 || finetuneSteps < 0
                 || checkpointEvery < 1 || !(minScale > 0) || maxScale < minScale) {
@@ -64,38 +76,60 @@ public record TrainingConfig(
         }
     }
 
+    /** Stage 1 only, with the stage-2 settings of the Cityscapes preset (METHOD.md 3). */
+    public TrainingConfig(String preset, NetworkConfig network, int crop, double minScale, double maxScale, int batchSize,
+            int iterationSize, int warmupSteps, int jointSteps, int finetuneSteps, double lrWarmup, double lrBackbone,
+            double lrHead, double lrFinetune, double lambdaDiversity, double lambdaL1, double weightDecay, int pruneK,
+            int pruneThreshold, int evalEvery, int checkpointEvery, int valLimit, long seed) {
+        this(preset, network, crop, minScale, maxScale, batchSize, iterationSize, warmupSteps, jointSteps, finetuneSteps,
+                lrWarmup, lrBackbone, lrHead, lrFinetune, lambdaDiversity, lambdaL1, weightDecay, pruneK, pruneThreshold,
+                evalEvery, checkpointEvery, valLimit, seed, 2000, 30000, 2.5e-4, 0.05, 1e-3, 0.05);
+    }
+
+    /** A copy with other stage-2 settings. */
+    public TrainingConfig withStageTwo(int groupWarmup, int groupJoint, double lr, double entropy, double l1, double thr) {
+        return new TrainingConfig(preset, network, crop, minScale, maxScale, batchSize, iterationSize, warmupSteps,
+                jointSteps, finetuneSteps, lrWarmup, lrBackbone, lrHead, lrFinetune, lambdaDiversity, lambdaL1, weightDecay,
+                pruneK, pruneThreshold, evalEvery, checkpointEvery, valLimit, seed, groupWarmup, groupJoint, lr, entropy, l1, thr);
+    }
+
     /** A copy with other step counts. */
     public TrainingConfig withSteps(int warmup, int joint, int finetune) {
         return new TrainingConfig(preset, network, crop, minScale, maxScale, batchSize, iterationSize, warmup, joint,
                 finetune, lrWarmup, lrBackbone, lrHead, lrFinetune, lambdaDiversity, lambdaL1, weightDecay, pruneK,
-                pruneThreshold, evalEvery, checkpointEvery, valLimit, seed);
+                pruneThreshold, evalEvery, checkpointEvery, valLimit, seed, groupWarmupSteps, groupJointSteps, lrGroups,
+                lambdaEntropy, lambdaL1Groups, threshold);
     }
 
     /** A copy with another network. */
     public TrainingConfig withNetwork(NetworkConfig n) {
         return new TrainingConfig(preset, n, crop, minScale, maxScale, batchSize, iterationSize, warmupSteps, jointSteps,
                 finetuneSteps, lrWarmup, lrBackbone, lrHead, lrFinetune, lambdaDiversity, lambdaL1, weightDecay, pruneK,
-                pruneThreshold, evalEvery, checkpointEvery, valLimit, seed);
+                pruneThreshold, evalEvery, checkpointEvery, valLimit, seed, groupWarmupSteps, groupJointSteps, lrGroups,
+                lambdaEntropy, lambdaL1Groups, threshold);
     }
 
     /** A copy with another seed. */
     public TrainingConfig withSeed(long s) {
         return new TrainingConfig(preset, network, crop, minScale, maxScale, batchSize, iterationSize, warmupSteps,
                 jointSteps, finetuneSteps, lrWarmup, lrBackbone, lrHead, lrFinetune, lambdaDiversity, lambdaL1, weightDecay,
-                pruneK, pruneThreshold, evalEvery, checkpointEvery, valLimit, s);
+                pruneK, pruneThreshold, evalEvery, checkpointEvery, valLimit, s, groupWarmupSteps, groupJointSteps, lrGroups,
+                lambdaEntropy, lambdaL1Groups, threshold);
     }
 
     /** A copy with other bookkeeping intervals. */
     public TrainingConfig withIntervals(int eval, int checkpoint, int valImages) {
         return new TrainingConfig(preset, network, crop, minScale, maxScale, batchSize, iterationSize, warmupSteps,
                 jointSteps, finetuneSteps, lrWarmup, lrBackbone, lrHead, lrFinetune, lambdaDiversity, lambdaL1, weightDecay,
-                pruneK, pruneThreshold, eval, checkpoint, valImages, seed);
+                pruneK, pruneThreshold, eval, checkpoint, valImages, seed, groupWarmupSteps, groupJointSteps, lrGroups,
+                lambdaEntropy, lambdaL1Groups, threshold);
     }
 
     /** A copy with another batch shape and crop. */
     public TrainingConfig withBatch(int crop2, int batch, int iterations) {
         return new TrainingConfig(preset, network, crop2, minScale, maxScale, batch, iterations, warmupSteps, jointSteps,
                 finetuneSteps, lrWarmup, lrBackbone, lrHead, lrFinetune, lambdaDiversity, lambdaL1, weightDecay, pruneK,
-                pruneThreshold, evalEvery, checkpointEvery, valLimit, seed);
+                pruneThreshold, evalEvery, checkpointEvery, valLimit, seed, groupWarmupSteps, groupJointSteps, lrGroups,
+                lambdaEntropy, lambdaL1Groups, threshold);
     }
 }

@@ -33,7 +33,8 @@ class StageOneTrainerTest {
 
     @Test
     void aShortScenesRunLowersTheLossAndRisesClearlyAboveChance() throws Exception {
-        TrainingConfig cfg = Presets.get("scenes", ModelKind.SCALEPROTOSEG).withSteps(20, 140, 20).withIntervals(0, 1000, 12);
+        TrainingConfig cfg = Presets.get("scenes", ModelKind.SCALEPROTOSEG).withSteps(20, 140, 20).withIntervals(0, 1000, 12)
+                .withStageTwo(0, 0, 1e-2, 0.5, 1e-3, 0.05);
         List<Double> ce = new ArrayList<>();
         StageOneTrainer t = new StageOneTrainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL), dir,
                 new TrainingListener() {
@@ -62,7 +63,8 @@ class StageOneTrainerTest {
 
     @Test
     void resumingAfterAKillEndsWhereAnUninterruptedRunEnds() throws Exception {
-        TrainingConfig cfg = Presets.get("scenes", ModelKind.SCALEPROTOSEG).withSteps(6, 16, 6).withIntervals(0, 5, 4);
+        TrainingConfig cfg = Presets.get("scenes", ModelKind.SCALEPROTOSEG).withSteps(6, 16, 6).withIntervals(0, 5, 4)
+                .withStageTwo(3, 6, 1e-2, 0.5, 1e-3, 0.05);
         Path straight = dir.resolve("straight");
         new StageOneTrainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL), straight, null, null).run(false);
 
@@ -81,9 +83,15 @@ class StageOneTrainerTest {
         assertTrue(Files.isRegularFile(first.lastCheckpoint()), "a checkpoint survives the kill");
         new StageOneTrainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL), resumed, null, null).run(true);
 
+        for (String stage : List.of("stage1.ckpt", "stage2.ckpt")) {
+            assertSameParameters(straight.resolve("checkpoints").resolve(stage), resumed.resolve("checkpoints").resolve(stage));
+        }
+    }
+
+    private static void assertSameParameters(Path first, Path second) throws Exception {
         try (NDManager m = NDManager.newBaseManager(); ParameterSet a = new ParameterSet(m); ParameterSet b = new ParameterSet(m)) {
-            Checkpoint.read(straight.resolve("checkpoints/stage1.ckpt"), a, null);
-            Checkpoint.read(resumed.resolve("checkpoints/stage1.ckpt"), b, null);
+            Checkpoint.read(first, a, null);
+            Checkpoint.read(second, b, null);
             assertEquals(a.names(), b.names());
             for (String n : a.names()) {
                 float[] x = a.floats(n);

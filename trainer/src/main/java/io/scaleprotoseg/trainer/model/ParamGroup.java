@@ -20,7 +20,9 @@ public enum ParamGroup {
     /** Stage-2 group weights (simplex rows). */
     GROUP_WEIGHTS(false),
     /** Stage-2 group last layer (C*G -> C). */
-    GROUP_LAST_LAYER(false);
+    GROUP_LAST_LAYER(false),
+    /** Values kept for reference, never trained nor used by the forward pass (e.g. group weights before thresholding). */
+    RECORD(false);
 
     private final boolean weightDecay;
 

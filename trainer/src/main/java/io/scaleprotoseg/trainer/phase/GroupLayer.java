@@ -15,6 +15,8 @@ import java.util.SplittableRandom;
  * is row c*G + k of {@code group_weights} [C*G, P] (entries outside the class are 0).
  */
 public final class GroupLayer {
+    /** The group weights before thresholding (a record; not used by the forward pass). */
+    public static final String DENSE_GROUP_WEIGHTS = "group_weights_before_threshold";
     private GroupLayer() {
     }
 
@@ -97,6 +99,10 @@ public final class GroupLayer {
     public static List<Integer> threshold(SegmentationNetwork net, double threshold) {
         ParameterSet params = net.params();
         float[] w = params.floats(SegmentationNetwork.GROUP_WEIGHTS);
+        // the weights before thresholding stay in the checkpoint, so that an export can apply another threshold
+        if (!params.contains(DENSE_GROUP_WEIGHTS)) {
+            params.add(DENSE_GROUP_WEIGHTS, ParamGroup.RECORD, w.clone(), params.shape(SegmentationNetwork.GROUP_WEIGHTS));
+        }
         int p = net.prototypes().size();
         boolean[] used = new boolean[p];
         for (int i = 0; i < w.length; i++) {

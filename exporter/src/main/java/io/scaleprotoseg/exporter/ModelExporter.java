@@ -1,0 +1,192 @@
+package io.scaleprotoseg.exporter;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import io.scaleprotoseg.exporter.graph.InferenceGraphWriter;
+import io.scaleprotoseg.exporter.graph.InferenceModel;
+import io.scaleprotoseg.sdk.Backend;
+import io.scaleprotoseg.sdk.ErrorCode;
+import io.scaleprotoseg.sdk.Evidence;
+import io.scaleprotoseg.sdk.ModelCard;
+import io.scaleprotoseg.sdk.ScaleProtoSegException;
+import io.scaleprotoseg.sdk.Segmentation;
+import io.scaleprotoseg.sdk.Segmenter;
+import io.scaleprotoseg.sdk.internal.Bilinear;
+import io.scaleprotoseg.trainer.checkpoint.CheckpointException;
+import io.scaleprotoseg.trainer.checkpoint.TrainedModel;
+import io.scaleprotoseg.trainer.data.DatasetException;
+import io.scaleprotoseg.trainer.data.Sample;
+import io.scaleprotoseg.trainer.data.SegmentationDataset;
+import io.scaleprotoseg.trainer.model.SegmentationNetwork;
+import io.scaleprotoseg.trainer.phase.GroupLayer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Exports a trained run to one ONNX model file and proves it: the trainer's own forward pass and
+ * ONNX Runtime (through the SDK) must agree on validation images to max |logit difference| &lt;=
+ * 1e-3 x max |logit| and &gt;= 99.9% identical mask pixels. The figures go into the model card
+ * (provenance notes {@code parity.*}); when they miss the bounds nothing is written and the
+ * export fails with both figures.
+ *
+ * <p>The parity check needs a runtime on the class path ({@code scaleprotoseg-runtime-ort}); the
+ * exporter finds it through the SDK, without depending on it.
+ */
+public final class ModelExporter {
+    /** Parity bound on logits, relative to the largest logit. */
+    public static final double LOGIT_TOLERANCE = 1e-3;
+    /** Parity bound on masks: the fraction of identical pixels. */
+    public static final double MASK_AGREEMENT = 0.999;
+
+    private ModelExporter() {
+    }
+
+    /**
+     * The parity figures.
+     *
+     * @param images how many images were compared
+     * @param maxAbsLogitDifference max |trainer - runtime| over every logit
+     * @param maxAbsLogit max |trainer logit|
+     * @param maskAgreement identical mask pixels / pixels
+     */
+    public record Parity(int images, double maxAbsLogitDifference, double maxAbsLogit, double maskAgreement) {
+        /** max |difference| / max |logit|. */
+        public double relativeLogitDifference() {
+            return maxAbsLogit == 0 ? maxAbsLogitDifference : maxAbsLogitDifference / maxAbsLogit;
+        }
+
+        public boolean passed() {
+            return relativeLogitDifference() <= LOGIT_TOLERANCE && maskAgreement >= MASK_AGREEMENT;
+        }
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "max |logit difference| %.3g = %.3g x max |logit| (bound %.0e), "
+                    + "identical mask pixels %.4f%% (bound %.1f%%), %d images", maxAbsLogitDifference,
+                    relativeLogitDifference(), LOGIT_TOLERANCE, 100 * maskAgreement, 100 * MASK_AGREEMENT, images);
+        }
+    }
+
+    /** What an export produced. */
+    public record Report(Path model, ModelCard card, Parity parity) {
+    }
+
+    /**
+     * Exports {@code checkpoint} to {@code out}, checking parity on the first {@code parityImages}
+     * images of {@code parityData}.
+     *
+     * @param threshold another group-weight threshold, or null for the checkpoint's
+     * @throws ExportException naming the checkpoint and tensor, or giving the parity figures
+     */
+    public static Report export(Path checkpoint, Path out, Double threshold, SegmentationDataset parityData, int parityImages)
+            throws ExportException {
+        try (NDManager manager = NDManager.newBaseManager();
+                TrainedModel model = TrainedModel.load(checkpoint, manager)) {
+            if (threshold != null && model.params().contains(GroupLayer.DENSE_GROUP_WEIGHTS)) {
+                // the trainer side of the parity check must run with the same weights as the export
+                float[] w = model.params().floats(GroupLayer.DENSE_GROUP_WEIGHTS);
+                for (int i = 0; i < w.length; i++) {
+                    if (w[i] < threshold) {
+                        w[i] = 0f;
+                    }
+                }
+                model.params().set(SegmentationNetwork.GROUP_WEIGHTS, w);
+            }
+            InferenceModel inference = convert(model, threshold, Map.of());
+            Path dir = out.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            Path trial = Files.createTempFile(dir, out.getFileName().toString(), ".parity.onnx");
+            try {
+                InferenceGraphWriter.write(inference, trial);
+                Parity parity = parity(model, trial, parityData, parityImages, manager);
+                if (!parity.passed()) {
+                    throw new ExportException("parity check failed for " + checkpoint + ": " + parity
+                            + "; the model was not written");
+                }
+                Map<String, String> notes = new LinkedHashMap<>();
+                notes.put("parity.images", String.valueOf(parity.images()));
+                notes.put("parity.maxAbsLogitDifference", String.format(Locale.ROOT, "%.6g", parity.maxAbsLogitDifference()));
+                notes.put("parity.relativeLogitDifference", String.format(Locale.ROOT, "%.6g", parity.relativeLogitDifference()));
+                notes.put("parity.maskAgreement", String.format(Locale.ROOT, "%.6f", parity.maskAgreement()));
+                InferenceModel stamped = convert(model, threshold, notes);
+                InferenceGraphWriter.write(stamped, out);
+                return new Report(out, stamped.card(), parity);
+            } finally {
+                Files.deleteIfExists(trial);
+            }
+        } catch (CheckpointException e) {
+            throw new ExportException(e.getMessage(), e);
+        } catch (IOException e) {
+            throw new ExportException("cannot write " + out + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static InferenceModel convert(TrainedModel model, Double threshold, Map<String, String> notes)
+            throws ExportException {
+        try {
+            return CheckpointConverter.convert(model, threshold, notes);
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            throw new ExportException(e.getMessage(), e);
+        }
+    }
+
+    /** Runs both sides on the images and compares. */
+    static Parity parity(TrainedModel model, Path onnx, SegmentationDataset data, int count, NDManager manager)
+            throws ExportException {
+        int n = Math.min(count, data.size());
+        if (n < 1) {
+            throw new ExportException("the parity check needs at least one validation image; " + data.name() + " has none");
+        }
+        SegmentationNetwork net = model.network();
+        int c = net.config().numClasses();
+        double maxDiff = 0;
+        double maxLogit = 0;
+        long same = 0;
+        long pixels = 0;
+        try (Segmenter seg = Segmenter.builder().model(onnx).backend(Backend.ORT_CPU).evidence(Evidence.NONE).build()) {
+            JniUtils.setGradMode(false);
+            for (int i = 0; i < n; i++) {
+                Sample s = data.get(i);
+                float[] trainerLogits;
+                int fh;
+                int fw;
+                try (NDManager m = manager.newSubManager()) {
+                    var o = net.forward(m.create(s.image(), new Shape(1, 3, s.height(), s.width())));
+                    Shape ls = o.logits().getShape();
+                    fh = (int) ls.get(2);
+                    fw = (int) ls.get(3);
+                    trainerLogits = o.logits().toFloatArray();
+                }
+                int[] trainerMask = Bilinear.argmaxResized(trainerLogits, 0, c, fh, fw, s.height(), s.width());
+                Segmentation r = seg.segment(s.image(), s.width(), s.height());
+                float[] ortLogits = r.logits();
+                if (ortLogits.length != trainerLogits.length) {
+                    throw new ExportException("parity check: the exported model gives " + ortLogits.length
+                            + " logits for image " + s.id() + ", the trainer " + trainerLogits.length);
+                }
+                for (int k = 0; k < ortLogits.length; k++) {
+                    maxDiff = Math.max(maxDiff, Math.abs(ortLogits[k] - trainerLogits[k]));
+                    maxLogit = Math.max(maxLogit, Math.abs(trainerLogits[k]));
+                }
+                int[] ortMask = r.mask();
+                for (int k = 0; k < ortMask.length; k++) {
+                    same += ortMask[k] == trainerMask[k] ? 1 : 0;
+                }
+                pixels += ortMask.length;
+            }
+        } catch (ScaleProtoSegException e) {
+            String hint = e.code() == ErrorCode.NO_PROVIDER
+                    ? "; the parity check runs the model with ONNX Runtime: put scaleprotoseg-runtime-ort on the class path"
+                    : "";
+            throw new ExportException("parity check could not run the exported model: " + e.getMessage() + hint, e);
+        } catch (DatasetException e) {
+            throw new ExportException("parity check: " + e.getMessage(), e);
+        }
+        return new Parity(n, maxDiff, maxLogit, pixels == 0 ? 0 : (double) same / pixels);
+    }
+}

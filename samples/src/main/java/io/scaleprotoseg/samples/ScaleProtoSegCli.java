@@ -5,7 +5,8 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code scaleprotoseg} command line: inspect models, segment images, explain single pixels,
- * and run the quick-start that exercises the whole deployment path without a trainer.
+ * run the quick-start that exercises the whole deployment path without a trainer, and train and
+ * evaluate models.
  *
  * <p>Exit codes: 0 success, 1 user error (bad file, bad value for the data at hand; the message
  * goes to stderr without a stack trace), 2 usage error (picocli's parse errors).
@@ -19,12 +20,14 @@ import picocli.CommandLine.Command;
             SegmentCommand.class,
             ExplainCommand.class,
             QuickstartCommand.class,
+            TrainCommand.class,
+            EvalCommand.class,
             CommandLine.HelpCommand.class
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",
-            "1:user error (unreadable model or image, value outside the data)",
+            "1:user error (unreadable model, image, data set or checkpoint; value outside the data; training failed)",
             "2:usage error (unknown option, missing or malformed argument)"
         })
 public final class ScaleProtoSegCli implements Runnable {
@@ -51,6 +54,6 @@ public final class ScaleProtoSegCli implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing command: use one of info, segment, explain, quickstart");
+                "missing command: use one of info, segment, explain, quickstart, train, eval");
     }
 }

@@ -158,8 +158,9 @@ public final class Checkpoint {
             } else {
                 try {
                     adam.load(new ByteArrayInputStream(adamBytes));
-                } catch (IOException e) {
-                    throw new CheckpointException("checkpoint " + file + " has an unreadable optimiser state", e);
+                } catch (IOException | RuntimeException e) {
+                    throw new CheckpointException("checkpoint " + file + " has an unreadable optimiser state ("
+                            + e.getMessage() + ")", e);
                 }
             }
         }

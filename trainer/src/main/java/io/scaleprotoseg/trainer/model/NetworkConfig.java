@@ -27,6 +27,9 @@ public record NetworkConfig(ModelKind method, ResNetLayout.Depth depth, int widt
             throw new IllegalArgumentException("network sizes must be positive: classes " + numClasses + ", dilations "
                     + dilations.length + ", K " + prototypesPerClass + ", D " + dim + ", G " + groupsPerClass);
         }
+        if (widthDivisor < 1 || 64 % widthDivisor != 0) {
+            throw new IllegalArgumentException("width divisor must divide 64, got " + widthDivisor);
+        }
     }
 
     /** Number of prototype scales S (1 for ProtoSeg). */

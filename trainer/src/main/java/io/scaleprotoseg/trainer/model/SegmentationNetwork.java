@@ -117,6 +117,53 @@ public final class SegmentationNetwork {
         return new Outputs(a, z, d, g, null, logits);
     }
 
+    /**
+     * Sets the frozen batch-norm statistics from data: layer by layer, each convolution's output on
+     * {@code pixels} gives the running mean and variance of its batch norm (affine left at 1 and 0),
+     * and the normalised output feeds the next layer. Used when the backbone starts from random
+     * weights: frozen batch norm then holds statistics of the training data, as it would with
+     * ImageNet weights, instead of the identity, and the un-normalised random network does not
+     * blow up activations and gradients (measured: non-finite backbone gradients within a few
+     * hundred updates of the scenes preset without it). Call with gradient recording off.
+     */
+    public void calibrateBatchNorm(NDArray pixels) {
+        NDManager m = pixels.getManager();
+        NDArray x = pixels.sub(m.create(MEAN, new Shape(1, 3, 1, 1))).div(m.create(STD, new Shape(1, 3, 1, 1)));
+        calibrate(config.backbone(), x);
+        refreshFrozenBatchNorm();
+    }
+
+    private NDArray calibrate(List<BackboneOp> ops, NDArray x) {
+        NDArray y = x;
+        for (BackboneOp op : ops) {
+            if (op instanceof BackboneOp.Conv c) {
+                if (c.bn() != null) {
+                    NDArray w = params.get("backbone." + c.name() + ".weight");
+                    NDArray raw = Conv2d.conv2d(y, w, null, new Shape(c.stride(), c.stride()),
+                            new Shape(c.padding(), c.padding()), new Shape(c.dilation(), c.dilation()), 1).singletonOrThrow();
+                    NDArray perChannel = raw.transpose(1, 0, 2, 3).reshape(c.out(), -1);
+                    NDArray mean = perChannel.mean(new int[] {1});
+                    NDArray var = perChannel.sub(mean.reshape(-1, 1)).square().mean(new int[] {1});
+                    String p = "backbone." + c.bn();
+                    params.set(p + ".running_mean", mean.toFloatArray());
+                    params.set(p + ".running_var", var.toFloatArray());
+                    frozenBn.remove(c.bn());
+                }
+                y = conv(c, y);
+            } else if (op instanceof BackboneOp.MaxPool) {
+                y = backbone(List.of(op), y);
+            } else if (op instanceof BackboneOp.Residual r) {
+                NDArray body = calibrate(r.body(), y);
+                NDArray skip = r.shortcut().isEmpty() ? y : calibrate(r.shortcut(), y);
+                y = body.add(skip);
+                if (r.relu()) {
+                    y = Activation.relu(y);
+                }
+            }
+        }
+        return y;
+    }
+
     /** The backbone features for normalised input {@code x}. */
     NDArray backbone(List<BackboneOp> ops, NDArray x) {
         NDArray y = x;

@@ -33,6 +33,7 @@ public final class Adam implements AutoCloseable {
     private final Map<String, NDArray> firstMoment = new HashMap<>();
     private final Map<String, NDArray> secondMoment = new HashMap<>();
     private final Map<String, Integer> steps = new HashMap<>();
+    private String lastNonFinite;
 
     public Adam(NDManager parent) {
         this.manager = parent.newSubManager();
@@ -45,8 +46,16 @@ public final class Adam implements AutoCloseable {
      * @param learningRate the rate for each group (0 skips the group)
      * @param weightDecay the L2 coefficient for groups with {@link ParamGroup#weightDecay()}
      * @param gradientScale multiplies every gradient first (1 / accumulated micro-batches)
+     * @return false when a gradient held a NaN or infinity: then nothing was updated and the gradients
+     *     were zeroed, so a numerical spike never reaches the weights
      */
-    public void step(ParameterSet params, ToDoubleFunction<ParamGroup> learningRate, float weightDecay, float gradientScale) {
+    public boolean step(ParameterSet params, ToDoubleFunction<ParamGroup> learningRate, float weightDecay,
+            float gradientScale) {
+        lastNonFinite = firstNonFiniteGradient(params);
+        if (lastNonFinite != null) {
+            zeroGradients(params);
+            return false;
+        }
         try (NDManager scratch = manager.newSubManager()) {
             for (String name : params.names()) {
                 NDArray w = params.get(name);
@@ -78,6 +87,7 @@ public final class Adam implements AutoCloseable {
                 grad.subi(grad);
             }
         }
+        return true;
     }
 
     private static NDArray local(NDManager scratch, NDArray a) {
@@ -91,10 +101,34 @@ public final class Adam implements AutoCloseable {
             NDArray w = params.get(name);
             if (w.hasGradient()) {
                 try (NDArray g = w.getGradient()) {
-                    g.subi(g);
+                    // a fill, not g - g: that would keep NaN and infinity
+                    g.set(new ai.djl.ndarray.index.NDIndex(":"), 0f);
                 }
             }
         }
+    }
+
+    /** The parameter whose gradient stopped the last {@link #step}, or null. */
+    public String lastNonFinite() {
+        return lastNonFinite;
+    }
+
+    /** The first parameter whose gradient holds a NaN or infinity, or null when all are finite. */
+    public static String firstNonFiniteGradient(ParameterSet params) {
+        try (NDManager scratch = params.manager().newSubManager()) {
+            for (String name : params.names()) {
+                NDArray w = params.get(name);
+                if (!w.hasGradient()) {
+                    continue;
+                }
+                NDArray g = w.getGradient();
+                g.attach(scratch);
+                if (g.isNaN().logicalOr(g.isInfinite()).any().getBoolean()) {
+                    return name;
+                }
+            }
+        }
+        return null;
     }
 
     /** Writes moments and step counts. */
@@ -108,7 +142,8 @@ public final class Adam implements AutoCloseable {
             arrays.add(firstMoment.get(e.getKey()));
             arrays.add(secondMoment.get(e.getKey()));
         }
-        byte[] encoded = arrays.encode();
+        // an empty list is not encodable by DJL: a fresh optimiser writes no tensor blob at all
+        byte[] encoded = arrays.isEmpty() ? new byte[0] : arrays.encode();
         data.writeInt(encoded.length);
         data.write(encoded);
         data.flush();
@@ -127,6 +162,9 @@ public final class Adam implements AutoCloseable {
         }
         byte[] encoded = new byte[data.readInt()];
         data.readFully(encoded);
+        if (n == 0) {
+            return;
+        }
         NDList arrays = NDList.decode(manager, new ByteArrayInputStream(encoded));
         for (int i = 0; i < n; i++) {
             steps.put(names[i], counts[i]);

@@ -70,6 +70,8 @@ public final class StageOneTrainer {
     private int skippedInARow;
     /** Consecutive non-finite updates after which a run is declared diverged. */
     static final int MAX_SKIPPED = 5;
+    /** Training crops the frozen batch norm of a randomly initialised backbone is calibrated on. */
+    static final int CALIBRATION_IMAGES = 16;
     private List<Integer> pruned = List.of();
     private final Map<Integer, byte[]> patches = new LinkedHashMap<>();
     private final Map<String, Object> lastEval = new LinkedHashMap<>();
@@ -87,6 +89,10 @@ public final class StageOneTrainer {
         this.runDir = runDir;
         this.listener = listener == null ? TrainingListener.NONE : listener;
         this.imagenetWeights = imagenetWeights;
+        if (train.labels().numClasses() != cfg.network().numClasses()) {
+            throw new IllegalArgumentException("the data " + train.name() + " has " + train.labels().numClasses()
+                    + " classes but the network is configured for " + cfg.network().numClasses());
+        }
     }
 
     /**
@@ -173,6 +179,9 @@ public final class StageOneTrainer {
                     ImageNetWeights.load(imagenetWeights, cfg.network(), params);
                 }
                 net = new SegmentationNetwork(cfg.network(), params, PrototypeTable.initial(cfg.network()));
+                if (imagenetWeights == null) {
+                    calibrateBatchNorm(net, workers, base);
+                }
                 Files.createDirectories(runDir);
                 Files.writeString(runDir.resolve("config.json"), Checkpoint.json().writeValueAsString(cfg));
             }
@@ -230,6 +239,18 @@ public final class StageOneTrainer {
         }
     }
 
+    /** Frozen batch-norm statistics from a batch of training crops (random initialisation only). */
+    private void calibrateBatchNorm(SegmentationNetwork net, ExecutorService workers, NDManager base) throws DatasetException {
+        BatchSource calibration = new BatchSource(train, new Augmentation(cfg.minScale(), cfg.maxScale(), cfg.crop(), cfg.crop(),
+                0.5, train.labels().ignoreLabel()), cfg.seed() ^ 0xCA11B4A7EL, workers);
+        BatchSource.Batch b = calibration.batch(0, Math.max(CALIBRATION_IMAGES, cfg.batchSize()));
+        JniUtils.setGradMode(false);
+        try (NDManager m = base.newSubManager()) {
+            net.calibrateBatchNorm(m.create(b.pixels(), new Shape(b.size(), 3, b.height(), b.width())));
+        }
+        listener.message("frozen batch norm calibrated on " + b.size() + " training crops (no ImageNet weights given)");
+    }
+
     private static List<Integer> idsOf(PrototypeTable t) {
         List<Integer> ids = new ArrayList<>();
         for (int id : t.ids()) {
@@ -246,8 +267,9 @@ public final class StageOneTrainer {
             case JOINT:
                 return cfg.jointSteps();
             case FINETUNE:
-            case FINETUNE_AFTER_PRUNE:
                 return cfg.network().method().hasPrototypes() ? cfg.finetuneSteps() : 0;
+            case FINETUNE_AFTER_PRUNE:
+                return cfg.network().method() == ModelKind.PROTOSEG ? cfg.finetuneSteps() : 0;
             case GROUP_WARMUP:
                 return grouped() ? cfg.groupWarmupSteps() : 0;
             case GROUP_JOINT:
@@ -380,8 +402,19 @@ public final class StageOneTrainer {
                             + " (--lr-backbone, --lr-head) or resume from an earlier checkpoint");
                 }
             } else {
-                skippedInARow = 0;
-                adam.step(net.params(), g -> learningRate(phase, g, step), (float) cfg.weightDecay(), 1f / cfg.iterationSize());
+                if (adam.step(net.params(), g -> learningRate(phase, g, step), (float) cfg.weightDecay(),
+                        1f / cfg.iterationSize())) {
+                    skippedInARow = 0;
+                } else {
+                    nonFinite = true;
+                    skippedInARow++;
+                    listener.message("phase " + phase + " update " + (step + 1) + ": non-finite gradient of " + adam.lastNonFinite()
+                            + ", update skipped");
+                    if (skippedInARow >= MAX_SKIPPED) {
+                        throw new TrainingException("training diverged in phase " + phase + " at update " + (step + 1)
+                                + ": " + MAX_SKIPPED + " updates in a row had non-finite gradients; lower the learning rates");
+                    }
+                }
             }
             if (groupPhase) {
                 GroupLayer.project(net, groupsPerClass);

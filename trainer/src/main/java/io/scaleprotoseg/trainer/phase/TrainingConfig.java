@@ -74,6 +74,19 @@ public record TrainingConfig(
                     + "x" + iterationSize + ", steps " + warmupSteps + "/" + jointSteps + "/" + finetuneSteps
                     + ", checkpoint every " + checkpointEvery + ", scale " + minScale + ".." + maxScale);
         }
+        for (double v : new double[] {lrWarmup, lrBackbone, lrHead, lrFinetune, lambdaDiversity, lambdaL1, weightDecay, lrGroups,
+            lambdaEntropy, lambdaL1Groups, threshold}) {
+            if (!(v >= 0) || Double.isInfinite(v)) {
+                throw new IllegalArgumentException("learning rates, loss weights, weight decay and threshold must be finite and"
+                        + " non-negative; got " + v);
+            }
+        }
+        if (evalEvery < 0 || valLimit < 0 || groupWarmupSteps < 0 || groupJointSteps < 0 || pruneK < 1
+                || pruneThreshold > pruneK) {
+            throw new IllegalArgumentException("invalid training configuration: eval every " + evalEvery + ", val limit "
+                    + valLimit + ", group steps " + groupWarmupSteps + "/" + groupJointSteps + ", prune " + pruneThreshold
+                    + " of " + pruneK);
+        }
     }
 
     /** Stage 1 only, with the stage-2 settings of the Cityscapes preset (METHOD.md 3). */

@@ -1,0 +1,644 @@
+package io.scaleprotoseg.samples;
+
+import io.scaleprotoseg.sdk.ModelCard;
+import io.scaleprotoseg.sdk.ModelKind;
+import io.scaleprotoseg.trainer.checkpoint.Checkpoint;
+import io.scaleprotoseg.trainer.data.DatasetException;
+import io.scaleprotoseg.trainer.data.LabelSpace;
+import io.scaleprotoseg.trainer.data.SegmentationDataset;
+import io.scaleprotoseg.trainer.data.Split;
+import io.scaleprotoseg.trainer.model.NetworkConfig;
+import io.scaleprotoseg.trainer.model.ResNetLayout;
+import io.scaleprotoseg.trainer.phase.Evaluator;
+import io.scaleprotoseg.trainer.phase.Phase;
+import io.scaleprotoseg.trainer.phase.Presets;
+import io.scaleprotoseg.trainer.phase.StageOneTrainer;
+import io.scaleprotoseg.trainer.phase.TrainingConfig;
+import java.lang.reflect.RecordComponent;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code train}: ScaleProtoSeg (stage 1, then stage 2 unless --stage1-only), or the ProtoSeg /
+ * DeepLabv2 baselines, from a preset with overrides, on a data set folder or the built-in scenes;
+ * resumable; progress on stderr and a summary (with time per update) on stdout.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Trains a model and writes the run to RUN_DIR. Stage 1: warm-up, joint training, projection, last-layer "
+                + "fine-tune (ProtoSeg then prunes and fine-tunes again; DeepLabv2 stops after joint training). "
+                + "ScaleProtoSeg continues with stage 2: group warm-up, group joint training and thresholding, "
+                + "unless --stage1-only.",
+            "The settings come from --preset (the paper's per data set, or the CPU-sized 'scenes', the default) and "
+                + "every one of them can be overridden below (or with --set NAME=VALUE by its configuration name). "
+                + "Without --data it trains on the built-in synthetic street scenes, generated on the fly. "
+                + "RUN_DIR receives config.json, data.json (the data arguments), metrics.jsonl (one JSON line per "
+                + "update and per validation) and "
+                + "checkpoints/{last,best,stage1,stage2}.ckpt; --resume continues from checkpoints/last.ckpt to the same "
+                + "result as an uninterrupted run.",
+            ""
+        },
+        footer = {
+            "",
+            "Class count: the network gets as many classes as the data has. A preset made for a data set "
+                + "(cityscapes, pascal, ade20k, coco-stuff, em) must match data in a fixed format; with folder, scenes or "
+                + "fashion-mnist data, or with the scenes preset, the count (and the class names) come from the data.",
+            "",
+            "Examples:",
+            "  scaleprotoseg train --out runs/scenes",
+            "  scaleprotoseg train --out runs/protoseg --method protoseg",
+            "  scaleprotoseg train --preset cityscapes --data /data/cityscapes --weights resnet101.safetensors --out runs/cs",
+            "  scaleprotoseg train --out runs/cs --resume",
+            "  scaleprotoseg eval --run runs/scenes"
+        })
+final class TrainCommand extends CommandBase {
+    static final String DEFAULT_PRESET = "scenes";
+
+    /** Preset names for the help text and completion. */
+    static final class PresetNames implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return Presets.NAMES.iterator();
+        }
+    }
+
+    /** {@code scaleprotoseg}, {@code protoseg}, {@code deeplabv2}. */
+    static final class MethodConverter implements CommandLine.ITypeConverter<ModelKind> {
+        @Override
+        public ModelKind convert(String value) {
+            try {
+                return ModelKind.fromId(value.strip());
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** 18, 34, 50, 101 (also r101, resnet101). */
+    static final class DepthConverter implements CommandLine.ITypeConverter<ResNetLayout.Depth> {
+        @Override
+        public ResNetLayout.Depth convert(String value) {
+            try {
+                return ResNetLayout.Depth.parse(value.strip());
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    // ---- what and where -------------------------------------------------------------------
+    @Option(names = "--preset", paramLabel = "NAME", completionCandidates = PresetNames.class,
+            description = "settings preset: ${COMPLETION-CANDIDATES} (default: " + DEFAULT_PRESET + "; with --resume: "
+                    + "the run's own settings)")
+    String preset;
+
+    @Option(names = "--method", converter = MethodConverter.class, paramLabel = "METHOD",
+            description = "scaleprotoseg, protoseg or deeplabv2 (default: scaleprotoseg)")
+    ModelKind method;
+
+    @Option(names = "--out", required = true, paramLabel = "RUN_DIR", description = "run directory (created when missing)")
+    Path out;
+
+    @Option(names = "--resume", description = "continue the run in RUN_DIR from checkpoints/last.ckpt, with its saved "
+            + "settings (config.json) and data (data.json); options given here override them; starts a new run when "
+            + "RUN_DIR has none")
+    boolean resume;
+
+    @Mixin
+    DataOptions data;
+
+    @Option(names = "--scenes-train", paramLabel = "N",
+            description = "built-in scenes: training images (default: 200)")
+    Integer scenesTrain;
+
+    @Option(names = "--scenes-val", paramLabel = "N", description = "built-in scenes: validation images (default: 50)")
+    Integer scenesVal;
+
+    @Option(names = "--weights", paramLabel = "FILE",
+            description = "ImageNet backbone weights in torchvision's ResNet layout, .safetensors or .npz (default: "
+                    + "random initialisation)")
+    Path weights;
+
+    @Mixin
+    EngineOptions engine;
+
+    // ---- schedule ---------------------------------------------------------------------------
+    @Option(names = "--warmup-steps", paramLabel = "N", description = "phase 1a updates (ASPP and prototypes)")
+    Integer warmupSteps;
+
+    @Option(names = "--joint-steps", paramLabel = "N", description = "phase 1b updates (backbone too, poly rate)")
+    Integer jointSteps;
+
+    @Option(names = "--finetune-steps", paramLabel = "N", description = "phase 1d updates (last layer)")
+    Integer finetuneSteps;
+
+    @Option(names = "--batch-size", paramLabel = "N", description = "images per forward pass")
+    Integer batchSize;
+
+    @Option(names = "--iteration-size", paramLabel = "N", description = "forward passes accumulated per update")
+    Integer iterationSize;
+
+    @Option(names = "--crop", paramLabel = "PX", description = "square training crop side")
+    Integer crop;
+
+    @Option(names = "--min-scale", paramLabel = "S", description = "random scale range, low end")
+    Double minScale;
+
+    @Option(names = "--max-scale", paramLabel = "S", description = "random scale range, high end")
+    Double maxScale;
+
+    @Option(names = "--lr-warmup", paramLabel = "LR", description = "phase 1a rate (ASPP, prototypes)")
+    Double lrWarmup;
+
+    @Option(names = "--lr-backbone", paramLabel = "LR", description = "phase 1b rate of the backbone convolutions")
+    Double lrBackbone;
+
+    @Option(names = "--lr-head", paramLabel = "LR", description = "phase 1b rate of ASPP and prototypes")
+    Double lrHead;
+
+    @Option(names = "--lr-finetune", paramLabel = "LR", description = "phase 1d rate (last layer)")
+    Double lrFinetune;
+
+    @Option(names = "--lambda-div", paramLabel = "W", description = "weight of Jeffrey's diversity loss")
+    Double lambdaDiversity;
+
+    @Option(names = "--lambda-l1", paramLabel = "W", description = "weight of the off-class L1 in the fine-tune")
+    Double lambdaL1;
+
+    @Option(names = "--weight-decay", paramLabel = "W", description = "L2 on backbone and ASPP weights")
+    Double weightDecay;
+
+    @Option(names = "--prune-k", paramLabel = "K", description = "ProtoSeg pruning: nearest patches considered")
+    Integer pruneK;
+
+    @Option(names = "--prune-threshold", paramLabel = "N",
+            description = "ProtoSeg pruning: prune a prototype with fewer than N of its K patches of its class")
+    Integer pruneThreshold;
+
+    @Option(names = "--eval-every", paramLabel = "N", description = "validate every N updates (0: at phase ends only)")
+    Integer evalEvery;
+
+    @Option(names = "--checkpoint-every", paramLabel = "N", description = "write checkpoints/last.ckpt every N updates")
+    Integer checkpointEvery;
+
+    @Option(names = "--val-limit", paramLabel = "N", description = "validation images used (0: all)")
+    Integer valLimit;
+
+    @Option(names = "--seed", paramLabel = "SEED", description = "run seed (initial weights, batches, augmentation)")
+    Long seed;
+
+    // ---- stage 2 (scaleprotoseg) -----------------------------------------------------------
+    @Option(names = "--group-warmup-steps", paramLabel = "N", description = "phase 2a updates (group weights only)")
+    Integer groupWarmupSteps;
+
+    @Option(names = "--group-joint-steps", paramLabel = "N",
+            description = "phase 2b updates (group weights and group last layer, poly rate)")
+    Integer groupJointSteps;
+
+    @Option(names = "--lr-groups", paramLabel = "LR", description = "stage-2 rate")
+    Double lrGroups;
+
+    @Option(names = "--lambda-entropy", paramLabel = "W", description = "weight of the group-weight entropy loss")
+    Double lambdaEntropy;
+
+    @Option(names = "--lambda-l1-groups", paramLabel = "W", description = "weight of the off-class L1 on the group last layer")
+    Double lambdaL1Groups;
+
+    @Option(names = "--threshold", paramLabel = "T", description = "group weights below T are set to 0 after stage 2")
+    Double threshold;
+
+    @Option(names = "--stage1-only", description = "stop after stage 1 (the same as --group-warmup-steps 0 "
+            + "--group-joint-steps 0); protoseg and deeplabv2 have no stage 2")
+    boolean stageOneOnly;
+
+    // ---- network ----------------------------------------------------------------------------
+    @Option(names = "--depth", converter = DepthConverter.class, paramLabel = "DEPTH",
+            description = "backbone ResNet depth: 18, 34, 50 or 101")
+    ResNetLayout.Depth depth;
+
+    @Option(names = "--width-divisor", paramLabel = "N", description = "backbone channels divided by N (1: the real ResNet; must divide 64)")
+    Integer widthDivisor;
+
+    @Option(names = "--prototypes-per-class", paramLabel = "K",
+            description = "prototypes per class and scale (scaleprotoseg) or per class (protoseg)")
+    Integer prototypesPerClass;
+
+    @Option(names = "--dim", paramLabel = "D", description = "prototype dimension (channels of each ASPP branch)")
+    Integer dim;
+
+    @Option(names = "--groups-per-class", paramLabel = "G", description = "groups per class (stage 2, scaleprotoseg)")
+    Integer groupsPerClass;
+
+    @Option(names = "--dilations", split = ",", paramLabel = "D",
+            description = "ASPP dilations, smallest first (one prototype scale each for scaleprotoseg), e.g. 6,12,18,24")
+    List<Integer> dilations;
+
+    @Option(names = "--msc-scales", split = ",", paramLabel = "F",
+            description = "extra input scales fused by max, e.g. 0.5,0.75 (not supported by the trainer yet)")
+    List<Double> mscScales;
+
+    @Option(names = "--set", paramLabel = "NAME=VALUE",
+            description = "any training or network setting by its configuration name (as in RUN_DIR/config.json), "
+                    + "repeatable, applied last; e.g. --set lambdaL1=1e-5")
+    List<String> settings = new ArrayList<>();
+
+    @Option(names = "--dry-run", description = "print the resolved settings as JSON and the data, and exit")
+    boolean dryRun;
+
+    @Override
+    int execute() throws Exception {
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new UserError("--out " + out + " is a file; give a directory for the run");
+        }
+        if (!resume && RunFiles.holdsRun(out)) {
+            throw new UserError("--out " + out + " already holds a training run (" + String.join(", ", RunFiles.runMarkers(out))
+                    + "); add --resume to continue it, or choose another directory");
+        }
+        Path lastCheckpoint = out.resolve(RunFiles.CHECKPOINTS).resolve("last.ckpt");
+        TrainingConfig saved = resume ? RunFiles.config(out) : null;
+        Map<String, Object> savedState = resume ? RunFiles.state(lastCheckpoint) : null;
+        TrainingConfig base = baseConfig(saved);
+
+        // the data: as given, or on resume the run's own when none is given
+        RunFiles.DataRecord savedData = resume ? RunFiles.readData(out) : null;
+        if (savedData != null && !data.given() && scenesTrain == null && scenesVal == null) {
+            data.apply(savedData);
+            scenesTrain = savedData.scenesTrain();
+            scenesVal = savedData.scenesVal();
+        }
+        checkScenesOptions();
+        String trainedOn = savedState == null ? null : (String) savedState.get("dataset");
+        if (trainedOn != null && data.data == null && data.format == null && !trainedOn.startsWith("scenes/")) {
+            throw new UserError("run " + out + " was trained on " + trainedOn + "; resume with its data: --data DIR "
+                    + "(and --format, --data-option as before)");
+        }
+        SegmentationDataset train = data.open(Split.TRAIN, scenesCount(scenesTrain));
+        SegmentationDataset val = data.open(Split.VAL, scenesCount(scenesVal));
+        if (trainedOn != null && !trainedOn.equals(train.name())) {
+            throw new UserError("run " + out + " was trained on " + trainedOn + ", but the data given is " + train.name()
+                    + "; resume with the same data");
+        }
+        base = withDataClasses(base, train, val, saved != null);
+
+        TrainingConfig cfg = applySettings(applyOverrides(base));
+        validate(cfg);
+        if (weights != null && !Files.isRegularFile(weights)) {
+            throw new UserError("--weights " + weights + ": no such file (" + weights.toAbsolutePath().normalize() + ")");
+        }
+        if (dryRun) {
+            out().println(Checkpoint.json().writeValueAsString(cfg));
+            out().println("train: " + train.name() + " (" + train.size() + " images), val: " + val.name() + " ("
+                    + val.size() + " images), classes: " + classNames(train.labels()));
+            return 0;
+        }
+
+        EngineOptions.Started started = engine.start();
+        if (savedData == null) {
+            RunFiles.writeData(out, data.record(scenesTrain, scenesVal));
+        }
+        printHeader(cfg, train, val, started, resume && Files.isRegularFile(lastCheckpoint));
+        StageOneTrainer.Result result;
+        long t0 = System.nanoTime();
+        TrainingProgress progress = new TrainingProgress(new ProgressLines(err(), ProgressLines.interactive()));
+        try {
+            result = new StageOneTrainer(cfg, train, val, out, progress, weights).device(started.device()).run(resume);
+        } finally {
+            progress.close();
+        }
+        printSummary(cfg, train.labels(), result, progress, (System.nanoTime() - t0) / 1e9, started);
+        return 0;
+    }
+
+    /** The preset, or on resume the run's saved settings (which --preset and --method must then match). */
+    private TrainingConfig baseConfig(TrainingConfig saved) {
+        if (saved != null) {
+            if (preset != null && !preset.strip().equalsIgnoreCase(saved.preset())) {
+                throw new UserError("--preset " + preset + ": run " + out + " was started with preset " + saved.preset()
+                        + "; resume it without --preset (its settings are in " + out.resolve(RunFiles.CONFIG) + ")");
+            }
+            if (method != null && method != saved.network().method()) {
+                throw new UserError("--method " + method.id() + ": run " + out + " trains " + saved.network().method().id()
+                        + "; resume it without --method, or start a new run directory");
+            }
+            return saved;
+        }
+        return Presets.get(preset == null ? DEFAULT_PRESET : preset.strip(), method == null ? ModelKind.SCALEPROTOSEG : method);
+    }
+
+    private void checkScenesOptions() {
+        if ((scenesTrain != null || scenesVal != null) && !data.isScenes()) {
+            throw new UserError("--scenes-train and --scenes-val size the built-in scenes; with --data, limit a split "
+                    + "with --data-option limit=N");
+        }
+        for (Integer n : Arrays.asList(scenesTrain, scenesVal)) {
+            if (n != null && n < 1) {
+                throw new UserError("--scenes-train and --scenes-val must be at least 1, got " + n);
+            }
+        }
+    }
+
+    private static Map<String, String> scenesCount(Integer n) {
+        return n == null ? Map.of() : Map.of("count", String.valueOf(n));
+    }
+
+    /**
+     * The network sized for the data's classes. Data in a fixed format (cityscapes, voc, ...) must
+     * match a preset made for a data set; otherwise the data's count wins, with a note.
+     */
+    private TrainingConfig withDataClasses(TrainingConfig base, SegmentationDataset train, SegmentationDataset val,
+            boolean resumed) throws DatasetException {
+        int classes = train.labels().numClasses();
+        if (val.labels().numClasses() != classes || val.labels().ignoreLabel() != train.labels().ignoreLabel()) {
+            throw new UserError("the train and val splits of " + data.describe() + " disagree: " + classes + " classes (void "
+                    + train.labels().ignoreLabel() + ") vs " + val.labels().numClasses() + " (void " + val.labels().ignoreLabel()
+                    + ")");
+        }
+        int configured = base.network().numClasses();
+        if (classes == configured) {
+            return base;
+        }
+        if (resumed) {
+            throw new UserError("run " + out + " trains " + configured + " classes, but " + train.name() + " has " + classes
+                    + "; resume with the run's own data");
+        }
+        boolean flexibleData = data.isScenes() || data.isFolder() || data.resolvedFormat().startsWith("fashion");
+        if (!base.preset().equals(DEFAULT_PRESET) && !flexibleData) {
+            throw new UserError("preset " + base.preset() + " is made for " + configured + " classes, but " + train.name()
+                    + " (" + data.describe() + ") has " + classes + "; use the preset of that data set, or --preset "
+                    + DEFAULT_PRESET);
+        }
+        err().println("note: " + train.name() + " has " + classes + " classes; the network is built for them (preset "
+                + base.preset() + " has " + configured + ")");
+        return base.withNetwork(Records.with(base.network(), Map.of("numClasses", classes)));
+    }
+
+    /** The explicit override options, by configuration name. */
+    private TrainingConfig applyOverrides(TrainingConfig base) {
+        Map<String, Object> net = new LinkedHashMap<>();
+        put(net, "method", method);
+        put(net, "depth", depth);
+        put(net, "widthDivisor", widthDivisor);
+        put(net, "dilations", dilations == null ? null : dilations.stream().mapToInt(Integer::intValue).toArray());
+        put(net, "prototypesPerClass", prototypesPerClass);
+        put(net, "dim", dim);
+        put(net, "groupsPerClass", groupsPerClass);
+        put(net, "mscScales", mscScales);
+        Map<String, Object> t = new LinkedHashMap<>();
+        put(t, "crop", crop);
+        put(t, "minScale", minScale);
+        put(t, "maxScale", maxScale);
+        put(t, "batchSize", batchSize);
+        put(t, "iterationSize", iterationSize);
+        put(t, "warmupSteps", warmupSteps);
+        put(t, "jointSteps", jointSteps);
+        put(t, "finetuneSteps", finetuneSteps);
+        put(t, "lrWarmup", lrWarmup);
+        put(t, "lrBackbone", lrBackbone);
+        put(t, "lrHead", lrHead);
+        put(t, "lrFinetune", lrFinetune);
+        put(t, "lambdaDiversity", lambdaDiversity);
+        put(t, "lambdaL1", lambdaL1);
+        put(t, "weightDecay", weightDecay);
+        put(t, "pruneK", pruneK);
+        put(t, "pruneThreshold", pruneThreshold);
+        put(t, "evalEvery", evalEvery);
+        put(t, "checkpointEvery", checkpointEvery);
+        put(t, "valLimit", valLimit);
+        put(t, "seed", seed);
+        put(t, "groupWarmupSteps", stageOneOnly ? Integer.valueOf(0) : groupWarmupSteps);
+        put(t, "groupJointSteps", stageOneOnly ? Integer.valueOf(0) : groupJointSteps);
+        put(t, "lrGroups", lrGroups);
+        put(t, "lambdaEntropy", lambdaEntropy);
+        put(t, "lambdaL1Groups", lambdaL1Groups);
+        put(t, "threshold", threshold);
+        if (!net.isEmpty()) {
+            t.put("network", Records.with(base.network(), net));
+        }
+        return Records.with(base, t);
+    }
+
+    /** The --set entries: TrainingConfig components, or NetworkConfig ones (optionally as network.NAME). */
+    private TrainingConfig applySettings(TrainingConfig cfg) {
+        if (settings.isEmpty()) {
+            return cfg;
+        }
+        Map<String, Object> t = new LinkedHashMap<>();
+        Map<String, Object> net = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : keyValues(settings).entrySet()) {
+            String name = e.getKey();
+            boolean networkOnly = name.startsWith("network.");
+            String bare = networkOnly ? name.substring("network.".length()) : name;
+            RecordComponent tc = networkOnly ? null : Records.component(TrainingConfig.class, bare);
+            RecordComponent nc = Records.component(NetworkConfig.class, bare);
+            if (bare.equals("preset") || bare.equals("network") || bare.equals("numClasses")) {
+                throw new UserError("--set " + name + ": not settable" + (bare.equals("numClasses")
+                        ? " (the class count comes from the data)" : bare.equals("preset") ? "; use --preset" : ""));
+            }
+            if (tc != null) {
+                t.put(bare, Records.parse(tc, e.getValue()));
+            } else if (nc != null) {
+                net.put(bare, Records.parse(nc, e.getValue()));
+            } else {
+                List<String> names = new ArrayList<>(Records.names(TrainingConfig.class));
+                names.removeAll(List.of("preset", "network"));
+                List<String> netNames = new ArrayList<>(Records.names(NetworkConfig.class));
+                netNames.remove("numClasses");
+                throw new UserError("--set " + name + ": no such setting; training settings: " + String.join(", ", names)
+                        + "; network settings: " + String.join(", ", netNames));
+            }
+        }
+        if (!net.isEmpty()) {
+            t.put("network", Records.with(cfg.network(), net));
+        }
+        return Records.with(cfg, t);
+    }
+
+    /** NAME=VALUE entries in order; a malformed or repeated one is a user error. */
+    static Map<String, String> keyValues(List<String> entries) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String kv : entries) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new UserError("--set " + kv + ": expected NAME=VALUE");
+            }
+            if (out.put(kv.substring(0, eq).strip(), kv.substring(eq + 1).strip()) != null) {
+                throw new UserError("--set " + kv.substring(0, eq).strip() + " is given twice");
+            }
+        }
+        return out;
+    }
+
+    private static void put(Map<String, Object> m, String name, Object value) {
+        if (value != null) {
+            m.put(name, value);
+        }
+    }
+
+    /** The checks the configuration records do not make themselves, phrased with the option names. */
+    static void validate(TrainingConfig c) {
+        List<String> bad = new ArrayList<>();
+        Map<String, Double> nonNegative = new LinkedHashMap<>();
+        nonNegative.put("--lr-warmup", c.lrWarmup());
+        nonNegative.put("--lr-backbone", c.lrBackbone());
+        nonNegative.put("--lr-head", c.lrHead());
+        nonNegative.put("--lr-finetune", c.lrFinetune());
+        nonNegative.put("--lambda-div", c.lambdaDiversity());
+        nonNegative.put("--lambda-l1", c.lambdaL1());
+        nonNegative.put("--weight-decay", c.weightDecay());
+        nonNegative.put("--lr-groups", c.lrGroups());
+        nonNegative.put("--lambda-entropy", c.lambdaEntropy());
+        nonNegative.put("--lambda-l1-groups", c.lambdaL1Groups());
+        nonNegative.forEach((option, v) -> {
+            if (!(v >= 0) || Double.isInfinite(v)) {
+                bad.add(option + " must be a finite number >= 0, got " + v);
+            }
+        });
+        if (c.evalEvery() < 0) {
+            bad.add("--eval-every must be >= 0 (0: at phase ends only), got " + c.evalEvery());
+        }
+        if (c.groupWarmupSteps() < 0 || c.groupJointSteps() < 0) {
+            bad.add("--group-warmup-steps and --group-joint-steps must be >= 0, got " + c.groupWarmupSteps() + " and "
+                    + c.groupJointSteps());
+        }
+        if (!(c.threshold() >= 0 && c.threshold() < 1)) {
+            bad.add("--threshold must lie in [0, 1), got " + c.threshold());
+        }
+        if (c.valLimit() < 0) {
+            bad.add("--val-limit must be >= 0 (0: all), got " + c.valLimit());
+        }
+        if (c.pruneK() < 1 || c.pruneThreshold() < 0 || c.pruneThreshold() > c.pruneK()) {
+            bad.add("--prune-k must be >= 1 and --prune-threshold within 0..K, got K " + c.pruneK() + ", threshold "
+                    + c.pruneThreshold());
+        }
+        NetworkConfig n = c.network();
+        if (n.widthDivisor() < 1 || 64 % n.widthDivisor() != 0) {
+            bad.add("--width-divisor must divide 64 (1, 2, 4, 8, 16, 32 or 64), got " + n.widthDivisor());
+        }
+        if (Arrays.stream(n.dilations()).anyMatch(d -> d < 1)) {
+            bad.add("--dilations must all be >= 1, got " + Arrays.toString(n.dilations()));
+        }
+        if (!bad.isEmpty()) {
+            throw new UserError(String.join("; ", bad));
+        }
+    }
+
+    private void printHeader(TrainingConfig c, SegmentationDataset train, SegmentationDataset val, EngineOptions.Started e,
+            boolean resuming) {
+        NetworkConfig n = c.network();
+        var w = err();
+        int valImages = c.valLimit() == 0 ? val.size() : Math.min(c.valLimit(), val.size());
+        w.println("training " + n.method().id() + " (preset " + c.preset() + ") on " + train.name() + " (" + train.size()
+                + " images), validating on " + val.name() + " (" + valImages + " of " + val.size() + " images)");
+        String protos = !n.method().hasPrototypes() ? "no prototypes"
+                : n.method() == ModelKind.SCALEPROTOSEG
+                ? n.prototypesPerClass() + " prototypes per class and scale x " + n.numScales() + " scales = "
+                        + n.numPrototypes() + " prototypes"
+                : n.prototypesPerClass() + " prototypes per class = " + n.numPrototypes() + " prototypes";
+        w.println("network: ResNet-" + n.depth().name().substring(1) + (n.widthDivisor() == 1 ? "" : " at 1/"
+                + n.widthDivisor() + " width") + ", ASPP dilations " + Arrays.stream(n.dilations()).mapToObj(String::valueOf)
+                .collect(Collectors.joining(",")) + ", D " + n.dim() + ", " + n.numClasses() + " classes, " + protos
+                + (resuming ? ", weights from " + out.resolve(RunFiles.CHECKPOINTS).resolve("last.ckpt")
+                : weights == null ? ", random initialisation" : ", backbone from " + weights));
+        w.printf(Locale.ROOT, "schedule: warm-up %d, joint %d, fine-tune %d updates of %dx%d images, %d px crops, scale "
+                + "%.2f..%.2f, seed %d%n", c.warmupSteps(), c.jointSteps(), n.method().hasPrototypes() ? c.finetuneSteps() : 0,
+                c.batchSize(), c.iterationSize(), c.crop(), c.minScale(), c.maxScale(), c.seed());
+        if (n.method() == ModelKind.SCALEPROTOSEG && c.groupWarmupSteps() + c.groupJointSteps() > 0) {
+            w.printf(Locale.ROOT, "stage 2: group warm-up %d, group joint %d updates, %d groups per class, threshold %s "
+                    + "(--stage1-only skips it)%n", c.groupWarmupSteps(), c.groupJointSteps(), n.groupsPerClass(), c.threshold());
+        }
+        w.println("device: " + e.description() + "; run directory " + out.toAbsolutePath().normalize());
+        w.flush();
+    }
+
+    private void printSummary(TrainingConfig c, LabelSpace labels, StageOneTrainer.Result r, TrainingProgress progress,
+            double seconds, EngineOptions.Started e) {
+        var o = out();
+        NetworkConfig n = c.network();
+        List<TrainingProgress.PhaseTiming> timings = progress.timings();
+        boolean grouped = r.checkpoint().getFileName().toString().equals("stage2.ckpt");
+        o.println("finished: " + n.method().id() + (grouped ? " stages 1 and 2" : "") + ", preset " + c.preset() + ", in "
+                + duration(seconds));
+        o.println("checkpoint:      " + r.checkpoint().toAbsolutePath().normalize());
+        if (grouped) {
+            o.println("stage 1:         " + r.checkpoint().resolveSibling("stage1.ckpt").toAbsolutePath().normalize());
+        }
+        if (n.method().hasPrototypes()) {
+            StringBuilder p = new StringBuilder().append(r.prototypes()).append(grouped ? " in use after thresholding" : "")
+                    .append(" (of ").append(n.numPrototypes());
+            if (r.projection() != null) {
+                p.append("; ").append(r.projection().removedDuplicates().size()).append(" duplicates removed at projection");
+                if (!r.projection().unprojected().isEmpty()) {
+                    p.append(", ").append(r.projection().unprojected().size()).append(" not projected");
+                }
+            }
+            if (n.method() == ModelKind.PROTOSEG) {
+                p.append("; ").append(r.pruned().size()).append(" pruned");
+            }
+            o.println("prototypes:      " + p.append(')'));
+        } else {
+            o.println("prototypes:      none (black-box " + n.method().id() + ")");
+        }
+        Evaluator.Result stageOne = grouped ? progress.lastValidation(Phase.FINETUNE) : null;
+        if (stageOne != null) {
+            o.printf(Locale.ROOT, "stage 1 result:  mIoU %.4f, pixel accuracy %.4f%n", stageOne.meanIou(), stageOne.pixelAccuracy());
+        }
+        o.printf(Locale.ROOT, "validation:      %d images%n", r.validation().images());
+        o.printf(Locale.ROOT, "mIoU:            %.4f%n", r.validation().meanIou());
+        o.printf(Locale.ROOT, "pixel accuracy:  %.4f%n", r.validation().pixelAccuracy());
+        printClassIou(o, labels, r.validation().classIou());
+        o.println("wall time:       " + duration(seconds) + " (" + e.description() + ")");
+        if (!timings.isEmpty()) {
+            o.println("time per phase (ms per update: wall mean and median, process CPU mean):");
+            o.printf(Locale.ROOT, "  %-20s  %7s  %9s  %9s  %9s  %9s%n", "phase", "updates", "seconds", "mean ms", "median ms",
+                    "CPU ms");
+            for (TrainingProgress.PhaseTiming t : timings) {
+                boolean timed = t.timedUpdates() > 0;
+                o.printf(Locale.ROOT, "  %-20s  %7s  %9.1f  %9s  %9s  %9s%n", t.name(), t.updates() == 0 ? "-"
+                        : String.valueOf(t.updates()), t.seconds(), timed ? fmt(t.meanMs()) : "-", timed ? fmt(t.medianMs())
+                        : "-", timed && !Double.isNaN(t.cpuMsPerUpdate()) ? fmt(t.cpuMsPerUpdate()) : "-");
+            }
+        }
+        o.println("next: scaleprotoseg eval --run " + out);
+    }
+
+    /** The per-class IoU table: id, class name, IoU ("-" where the class is neither labelled nor predicted). */
+    static void printClassIou(java.io.PrintWriter o, LabelSpace labels, double[] iou) {
+        int w = Math.max(5, labels.classes().stream().mapToInt(ci -> ci.name().length()).max().orElse(5));
+        o.printf(Locale.ROOT, "  %4s  %-" + w + "s  %6s%n", "id", "class", "IoU");
+        for (ModelCard.ClassInfo ci : labels.classes()) {
+            double v = ci.id() < iou.length ? iou[ci.id()] : Double.NaN;
+            o.printf(Locale.ROOT, "  %4d  %-" + w + "s  %6s%n", ci.id(), ci.name(), Double.isNaN(v) ? "-"
+                    : String.format(Locale.ROOT, "%.4f", v));
+        }
+    }
+
+    private static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    static String duration(double seconds) {
+        long s = Math.round(seconds);
+        if (s < 60) {
+            return String.format(Locale.ROOT, "%.1f s", seconds);
+        }
+        return s >= 3600 ? String.format(Locale.ROOT, "%dh %02dm %02ds", s / 3600, s / 60 % 60, s % 60)
+                : String.format(Locale.ROOT, "%dm %02ds", s / 60, s % 60);
+    }
+
+    private static String classNames(LabelSpace labels) {
+        return labels.numClasses() + " (" + labels.classes().stream().map(ModelCard.ClassInfo::name)
+                .collect(Collectors.joining(", ")) + "), void " + labels.ignoreLabel();
+    }
+}

@@ -186,7 +186,7 @@ public final class Projection {
     }
 
     /** The receptive-field box of a cell: x0, y0, x1, y1 (exclusive), clipped to the image. */
-    static List<Integer> box(int row, int col, int h, int w, int width, int height, int dilation) {
+    public static List<Integer> box(int row, int col, int h, int w, int width, int height, int dilation) {
         double strideY = (double) height / h;
         double strideX = (double) width / w;
         double cy = (row + 0.5) * strideY;
@@ -201,7 +201,7 @@ public final class Projection {
     }
 
     /** The box's crop as a PNG, at most {@link #PATCH_SIZE} pixels a side. */
-    static byte[] patch(Sample s, List<Integer> box) {
+    public static byte[] patch(Sample s, List<Integer> box) {
         BufferedImage full = ImageFiles.toBufferedImage(s.image(), s.width(), s.height());
         BufferedImage crop = full.getSubimage(box.get(0), box.get(1), box.get(2) - box.get(0), box.get(3) - box.get(1));
         double scale = Math.min(1.0, (double) PATCH_SIZE / Math.max(crop.getWidth(), crop.getHeight()));

@@ -90,6 +90,23 @@ class ExportParityTest {
     }
 
     @ParameterizedTest
+    @EnumSource(value = ModelKind.class, names = {"SCALEPROTOSEG", "DEEPLABV2"})
+    void multiScaleInputIsTrainedAndExportedWithParity(ModelKind kind) throws Exception {
+        TrainingConfig base = Presets.get("scenes", kind).withSteps(3, 6, 3).withStageTwo(3, 4, 1e-2, 0.5, 1e-3, 0.05)
+                .withIntervals(0, 1000, 2);
+        var n = base.network();
+        TrainingConfig cfg = base.withNetwork(new io.scaleprotoseg.trainer.model.NetworkConfig(n.method(), n.depth(),
+                n.widthDivisor(), n.numClasses(), n.dilations(), n.prototypesPerClass(), n.dim(), n.groupsPerClass(),
+                java.util.List.of(0.5, 0.75)));
+        Path ckpt = new StageOneTrainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL),
+                dir.resolve("msc-" + kind.id()), null, null).run(false).checkpoint();
+        Path onnx = dir.resolve("msc-" + kind.id() + ".onnx");
+        ModelExporter.Report report = ModelExporter.export(ckpt, onnx, null, SCENES.dataset(Split.VAL), 3);
+        assertTrue(report.parity().passed(), report.parity().toString());
+        assertEquals(java.util.List.of(0.5, 0.75), ModelCard.read(onnx).mscScales());
+    }
+
+    @ParameterizedTest
     @EnumSource(value = ModelKind.class, names = "PROTOSEG")
     void aTamperedCheckpointIsRefusedWithTheTensorsName(ModelKind kind) throws Exception {
         Path ckpt = train(kind);

@@ -41,10 +41,6 @@ public final class SegmentationNetwork {
     private final Map<String, NDArray[]> frozenBn = new HashMap<>();
 
     public SegmentationNetwork(NetworkConfig config, ParameterSet params, PrototypeTable prototypes) {
-        if (!config.mscScales().isEmpty()) {
-            throw new IllegalArgumentException("multi-scale input (MSC) is not supported by the trainer yet; "
-                    + "train without --msc");
-        }
         this.config = config;
         this.params = params;
         this.prototypes = prototypes;
@@ -85,9 +81,11 @@ public final class SegmentationNetwork {
      * @param activations g [B, P, h, w], or null
      * @param groups group activations a [B, C*G, h, w] (stage 2), or null
      * @param logits [B, C, h, w]
+     * @param scales with multi-scale input: the outputs of each input scale (x1 first) before fusion,
+     *     each at its own resolution; empty otherwise
      */
     public record Outputs(NDArray features, NDArray z, NDArray distances, NDArray activations, NDArray groups,
-            NDArray logits) {
+            NDArray logits, List<Outputs> scales) {
     }
 
     /** Runs the network on RGB in 0..1, [B, 3, H, W]. */
@@ -96,10 +94,36 @@ public final class SegmentationNetwork {
         NDArray mean = m.create(MEAN, new Shape(1, 3, 1, 1));
         NDArray std = m.create(STD, new Shape(1, 3, 1, 1));
         NDArray x = pixels.sub(mean).div(std);
-        NDArray f = backbone(config.backbone(), x);
-        NDArray a = aspp(f);
+        NDArray a = aspp(backbone(config.backbone(), x));
+        if (config.mscScales().isEmpty()) {
+            return head(a);
+        }
+        // multi-scale input (METHOD.md 1.2): the trunk on the image at each extra scale, its output
+        // upsampled to the x1 size, fused by pixel-wise max before the sigmoid
+        Shape full = x.getShape();
+        int h1 = (int) a.getShape().get(2);
+        int w1 = (int) a.getShape().get(3);
+        List<Outputs> perScale = new java.util.ArrayList<>();
+        perScale.add(head(a));
+        NDArray fused = a;
+        for (double f : config.mscScales()) {
+            if (f == 1.0) {
+                continue;
+            }
+            NDArray xs = BilinearResize.resize(x, (int) Math.floor(full.get(2) * f), (int) Math.floor(full.get(3) * f), f);
+            NDArray as = aspp(backbone(config.backbone(), xs));
+            perScale.add(head(as));
+            fused = fused.maximum(BilinearResize.resize(as, h1, w1, Double.NaN));
+        }
+        Outputs o = head(fused);
+        return new Outputs(o.features(), o.z(), o.distances(), o.activations(), o.groups(), o.logits(), perScale);
+    }
+
+    /** The head on pre-sigmoid ASPP features: sigmoid, distances, g, groups, last layer. */
+    private Outputs head(NDArray a) {
+        NDManager m = a.getManager();
         if (config.method() == ModelKind.DEEPLABV2) {
-            return new Outputs(a, null, null, null, null, a);
+            return new Outputs(a, null, null, null, null, a, List.of());
         }
         NDArray z = Activation.sigmoid(a);
         NDArray d = distances(z);
@@ -110,11 +134,11 @@ public final class SegmentationNetwork {
             NDArray gw = local(m, params.get(GROUP_WEIGHTS).reshape(rows, prototypes.size(), 1, 1));
             NDArray groups = Conv2d.conv2d(g, gw).singletonOrThrow().exp();
             NDArray wl = local(m, params.get(GROUP_LAST_LAYER).reshape(config.numClasses(), rows, 1, 1));
-            return new Outputs(a, z, d, g, groups, Conv2d.conv2d(groups, wl).singletonOrThrow());
+            return new Outputs(a, z, d, g, groups, Conv2d.conv2d(groups, wl).singletonOrThrow(), List.of());
         }
         NDArray w = local(m, params.get("last_layer").reshape(config.numClasses(), prototypes.size(), 1, 1));
         NDArray logits = Conv2d.conv2d(g, w).singletonOrThrow();
-        return new Outputs(a, z, d, g, null, logits);
+        return new Outputs(a, z, d, g, null, logits, List.of());
     }
 
     /**

@@ -16,6 +16,9 @@ public final class Presets {
     /** Preset names. */
     public static final List<String> NAMES = List.of("scenes", "cityscapes", "pascal", "ade20k", "coco-stuff", "em");
 
+    /** Multi-scale input of the Pascal and COCO-Stuff settings (METHOD.md 1.2): x1 plus x0.5 and x0.75. */
+    private static final List<Double> MSC = List.of(0.5, 0.75);
+
     private Presets() {
     }
 
@@ -43,19 +46,19 @@ public final class Presets {
                         .withStageTwo(100, 400, 1e-2, 0.5, 1e-3, 0.05);
             }
             case "cityscapes":
-                return paper(n, method, 19, k, 513, 0.5, 1.5, 3000, 30000, 2000, 1e-4, paperDilations)
+                return paper(n, method, 19, k, 513, 0.5, 1.5, 3000, 30000, 2000, 1e-4, paperDilations, List.of())
                         .withStageTwo(2000, 30000, 2.5e-4, 0.05, 1e-3, 0.05);
             case "pascal":
-                return paper(n, method, 21, k, 321, 0.5, 1.5, 3000, 30000, 6000, 1e-4, paperDilations)
+                return paper(n, method, 21, k, 321, 0.5, 1.5, 3000, 30000, 6000, 1e-4, paperDilations, MSC)
                         .withStageTwo(2000, 30000, 2.5e-4, 0.05, 1e-3, 0.05);
             case "ade20k":
-                return paper(n, method, 150, k, 512, 0.5, 2.0, 6000, 60000, 4000, 1e-5, paperDilations)
+                return paper(n, method, 150, k, 512, 0.5, 2.0, 6000, 60000, 4000, 1e-5, paperDilations, List.of())
                         .withStageTwo(2000, 30000, 2.5e-4, 0.25, 1e-4, 0.05);
             case "coco-stuff":
-                return paper(n, method, 171, k, 321, 0.5, 1.5, 3000, 30000, 2000, 1e-5, paperDilations)
+                return paper(n, method, 171, k, 321, 0.5, 1.5, 3000, 30000, 2000, 1e-5, paperDilations, MSC)
                         .withStageTwo(2000, 30000, 2.5e-4, 0.25, 1e-4, 0.05);
             case "em":
-                return paper(n, method, 2, k, 512, 0.5, 1.5, 3000, 30000, 2000, 1e-4, paperDilations)
+                return paper(n, method, 2, k, 512, 0.5, 1.5, 3000, 30000, 2000, 1e-4, paperDilations, List.of())
                         .withStageTwo(2000, 30000, 2.5e-4, 0.05, 1e-4, 0.05);
             default:
                 throw new IllegalArgumentException("unknown preset '" + name + "'; use one of " + String.join(", ", NAMES));
@@ -63,8 +66,8 @@ public final class Presets {
     }
 
     private static TrainingConfig paper(String name, ModelKind method, int classes, int k, int crop, double minScale,
-            double maxScale, int warmup, int joint, int finetune, double lambdaL1, int[] dilations) {
-        NetworkConfig net = new NetworkConfig(method, ResNetLayout.Depth.R101, 1, classes, dilations, k, 64, 3, List.of());
+            double maxScale, int warmup, int joint, int finetune, double lambdaL1, int[] dilations, List<Double> msc) {
+        NetworkConfig net = new NetworkConfig(method, ResNetLayout.Depth.R101, 1, classes, dilations, k, 64, 3, msc);
         return new TrainingConfig(name, net, crop, minScale, maxScale, 2, 5, warmup, joint, finetune, 2.5e-4, 2.5e-5, 2.5e-4,
                 1e-5, 0.25, lambdaL1, 5e-4, 6, 3, 1000, 500, 0, 0);
     }

@@ -21,6 +21,22 @@ public final class Pruning {
     private Pruning() {
     }
 
+    /**
+     * The pruning rule: of the per-image nearest cells {@code (distance, label)}, take the {@code k}
+     * nearest; prune when fewer than {@code threshold} of them carry the prototype's class.
+     */
+    public static boolean prune(List<double[]> nearestPerImage, int cls, int k, int threshold) {
+        List<double[]> list = new ArrayList<>(nearestPerImage);
+        list.sort(Comparator.comparingDouble(a -> a[0]));
+        int own = 0;
+        for (int n = 0; n < Math.min(k, list.size()); n++) {
+            if ((int) list.get(n)[1] == cls) {
+                own++;
+            }
+        }
+        return own < threshold;
+    }
+
     /** Prunes in place and returns the ids of the pruned prototypes. */
     public static List<Integer> run(SegmentationNetwork net, SegmentationDataset train, int k, int threshold, int ignore,
             NDManager base) throws DatasetException {
@@ -57,15 +73,7 @@ public final class Pruning {
         List<Integer> dropRows = new ArrayList<>();
         List<Integer> pruned = new ArrayList<>();
         for (int j = 0; j < p; j++) {
-            List<double[]> list = nearest.get(j);
-            list.sort(Comparator.comparingDouble(a -> a[0]));
-            int own = 0;
-            for (int n = 0; n < Math.min(k, list.size()); n++) {
-                if ((int) list.get(n)[1] == table.classes()[j]) {
-                    own++;
-                }
-            }
-            if (own < threshold) {
+            if (prune(nearest.get(j), table.classes()[j], k, threshold)) {
                 dropRows.add(j);
                 pruned.add(table.ids()[j]);
             }

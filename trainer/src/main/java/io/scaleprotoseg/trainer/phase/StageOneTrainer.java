@@ -347,17 +347,17 @@ public final class StageOneTrainer {
                             GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         NDArray x = m.create(b.pixels(), new Shape(b.size(), 3, b.height(), b.width()));
                         SegmentationNetwork.Outputs out = net.forward(x);
-                        Shape ls = out.logits().getShape();
-                        int fh = (int) ls.get(2);
-                        int fw = (int) ls.get(3);
-                        int[] labels = new int[b.size() * fh * fw];
-                        int hw = b.width() * b.height();
-                        for (int i = 0; i < b.size(); i++) {
-                            int[] one = java.util.Arrays.copyOfRange(b.labels(), i * hw, (i + 1) * hw);
-                            System.arraycopy(LabelDownsampler.downsample(one, b.width(), b.height(), fw, fh), 0, labels,
-                                    i * fh * fw, fh * fw);
-                        }
+                        int[] labels = labelsAt(b, out.logits());
                         NDArray ceLoss = CrossEntropyLoss.compute(out.logits(), labels, train.labels().ignoreLabel());
+                        if (!out.scales().isEmpty()) {
+                            // multi-scale input: the mean of the losses of every scale's output and of the fusion,
+                            // each at its own resolution (METHOD.md 1.2)
+                            for (SegmentationNetwork.Outputs s : out.scales()) {
+                                ceLoss = ceLoss.add(CrossEntropyLoss.compute(s.logits(), labelsAt(b, s.logits()),
+                                        train.labels().ignoreLabel()));
+                            }
+                            ceLoss = ceLoss.div(out.scales().size() + 1);
+                        }
                         NDArray loss = ceLoss;
                         NDArray extraLoss = null;
                         if (groupPhase) {
@@ -444,6 +444,20 @@ public final class StageOneTrainer {
         }
         evaluate(net, log, base, adam);
         advance(adam, net);
+    }
+
+    /** The batch's labels downsampled (centre-nearest) to the resolution of {@code logits}. */
+    private static int[] labelsAt(BatchSource.Batch b, NDArray logits) {
+        Shape ls = logits.getShape();
+        int fh = (int) ls.get(2);
+        int fw = (int) ls.get(3);
+        int[] labels = new int[b.size() * fh * fw];
+        int hw = b.width() * b.height();
+        for (int i = 0; i < b.size(); i++) {
+            int[] one = java.util.Arrays.copyOfRange(b.labels(), i * hw, (i + 1) * hw);
+            System.arraycopy(LabelDownsampler.downsample(one, b.width(), b.height(), fw, fh), 0, labels, i * fh * fw, fh * fw);
+        }
+        return labels;
     }
 
     /** Moves to the next phase, with a fresh optimiser; entering stage 2 saves stage 1 and creates the groups. */

@@ -74,7 +74,7 @@ public final class CheckpointConverter {
         ModelCard.Provenance provenance = provenance(model, notes);
         if (net.method() == ModelKind.DEEPLABV2) {
             ModelCard card = new ModelCard(ModelCard.FORMAT_VERSION, ModelKind.DEEPLABV2, classes,
-                    model.labels().ignoreLabel(), ModelCard.Normalization.imagenet(), 8, net.mscScales(), List.of(), List.of(),
+                    model.labels().ignoreLabel(), ModelCard.Normalization.imagenet(), net.outputStride(), net.mscScales(), List.of(), List.of(),
                     List.of(), null, provenance);
             return new InferenceModel(card, backbone, aspp, null);
         }
@@ -180,7 +180,7 @@ public final class CheckpointConverter {
             last = tensor(p, src, "last_layer", net.numClasses(), pa);
         }
         ModelCard card = new ModelCard(ModelCard.FORMAT_VERSION, net.method(), classes, model.labels().ignoreLabel(),
-                ModelCard.Normalization.imagenet(), 8, net.mscScales(), scales, cardProtos, groups, grouped ? usedThreshold : null,
+                ModelCard.Normalization.imagenet(), net.outputStride(), net.mscScales(), scales, cardProtos, groups, grouped ? usedThreshold : null,
                 provenance);
         return new InferenceModel(card, backbone, aspp,
                 new PrototypeHead(new FloatTensor(activeProtos, pa, dim), activeScales, groupTensor, last));

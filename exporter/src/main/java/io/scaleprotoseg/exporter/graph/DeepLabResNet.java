@@ -38,6 +38,10 @@ public final class DeepLabResNet {
         for (BackboneOp op : ops) {
             if (op instanceof BackboneOp.Conv c) {
                 out.add(conv(w, c));
+            } else if (op instanceof BackboneOp.Save s) {
+                out.add(new Layer.Save(s.slot()));
+            } else if (op instanceof BackboneOp.UpsampleConcat u) {
+                out.add(new Layer.UpsampleConcat(u.slot()));
             } else if (op instanceof BackboneOp.MaxPool p) {
                 out.add(new Layer.MaxPool(p.kernel(), p.stride(), p.padding(), p.ceilMode()));
             } else if (op instanceof BackboneOp.Residual r) {

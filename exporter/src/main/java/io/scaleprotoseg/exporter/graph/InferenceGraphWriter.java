@@ -176,7 +176,7 @@ public final class InferenceGraphWriter {
     /** Backbone and ASPP on {@code x}; returns the pre-sigmoid head features (or logits for DeepLabv2). */
     private static String trunk(OnnxGraphBuilder g, InferenceModel model, String x) {
         int[] counter = {0};
-        String y = layers(g, model.backbone(), x, "backbone", counter);
+        String y = layers(g, model.backbone(), x, "backbone", counter, new java.util.HashMap<>());
         List<String> branches = new ArrayList<>();
         int i = 0;
         for (Layer.Conv b : model.aspp().branches()) {
@@ -188,7 +188,8 @@ public final class InferenceGraphWriter {
         return model.aspp().concat() ? g.node("Concat", branches, null, integer("axis", 1)) : g.node("Sum", branches, null);
     }
 
-    private static String layers(OnnxGraphBuilder g, List<Layer> layers, String x, String prefix, int[] counter) {
+    private static String layers(OnnxGraphBuilder g, List<Layer> layers, String x, String prefix, int[] counter,
+            java.util.Map<String, String> saved) {
         String y = x;
         for (Layer l : layers) {
             String name = prefix + "." + counter[0]++;
@@ -200,9 +201,21 @@ public final class InferenceGraphWriter {
                         integer("ceil_mode", p.ceilMode() ? 1 : 0));
             } else if (l instanceof Layer.Relu) {
                 y = g.node("Relu", List.of(y), null);
+            } else if (l instanceof Layer.Save s) {
+                saved.put(s.slot(), y);
+            } else if (l instanceof Layer.UpsampleConcat u) {
+                String skip = saved.get(u.slot());
+                String nc = g.node("Slice", List.of(g.node("Shape", List.of(y), null), g.int64Init("start", 0),
+                        g.int64Init("end", 2)), null);
+                String hw = g.node("Slice", List.of(g.node("Shape", List.of(skip), null), g.int64Init("start", 2),
+                        g.int64Init("end", 4)), null);
+                String sizes = g.node("Concat", List.of(nc, hw), null, integer("axis", 0));
+                String up = g.node("Resize", List.of(y, "", "", sizes), null, string("mode", "linear"),
+                        string("coordinate_transformation_mode", "half_pixel"));
+                y = g.node("Concat", List.of(up, skip), null, integer("axis", 1));
             } else if (l instanceof Layer.Residual r) {
-                String body = layers(g, r.body(), y, name + ".body", new int[] {0});
-                String skip = r.shortcut().isEmpty() ? y : layers(g, r.shortcut(), y, name + ".shortcut", new int[] {0});
+                String body = layers(g, r.body(), y, name + ".body", new int[] {0}, saved);
+                String skip = r.shortcut().isEmpty() ? y : layers(g, r.shortcut(), y, name + ".shortcut", new int[] {0}, saved);
                 y = g.node("Add", List.of(body, skip), null);
                 if (r.relu()) {
                     y = g.node("Relu", List.of(y), null);
@@ -304,7 +317,7 @@ public final class InferenceGraphWriter {
     static void validate(InferenceModel model) {
         ModelCard card = model.card();
         ModelKind kind = card.method();
-        int channels = walk(model.backbone(), 3, "backbone");
+        int channels = walk(model.backbone(), 3, "backbone", new java.util.HashMap<>());
         Aspp aspp = model.aspp();
         if (aspp.branches().get(0).inChannels() != channels) {
             throw new IllegalArgumentException("the ASPP takes " + aspp.branches().get(0).inChannels()
@@ -388,7 +401,7 @@ public final class InferenceGraphWriter {
     }
 
     /** Follows channel counts through layers; returns the output channels. */
-    private static int walk(List<Layer> layers, int channels, String where) {
+    private static int walk(List<Layer> layers, int channels, String where, java.util.Map<String, Integer> saved) {
         int c = channels;
         int i = 0;
         for (Layer l : layers) {
@@ -398,9 +411,17 @@ public final class InferenceGraphWriter {
                     throw new IllegalArgumentException(at + ": conv takes " + conv.inChannels() + " channels but receives " + c);
                 }
                 c = conv.outChannels();
+            } else if (l instanceof Layer.Save s) {
+                saved.put(s.slot(), c);
+            } else if (l instanceof Layer.UpsampleConcat u) {
+                Integer skip = saved.get(u.slot());
+                if (skip == null) {
+                    throw new IllegalArgumentException(at + ": no value saved under '" + u.slot() + "' before it");
+                }
+                c += skip;
             } else if (l instanceof Layer.Residual r) {
-                int body = walk(r.body(), c, at + ".body");
-                int skip = r.shortcut().isEmpty() ? c : walk(r.shortcut(), c, at + ".shortcut");
+                int body = walk(r.body(), c, at + ".body", saved);
+                int skip = r.shortcut().isEmpty() ? c : walk(r.shortcut(), c, at + ".shortcut", saved);
                 if (body != skip) {
                     throw new IllegalArgumentException(at + ": residual body gives " + body + " channels, shortcut " + skip);
                 }

@@ -7,7 +7,8 @@ import java.util.Objects;
  * One step of a backbone, as the graph writer takes it: enough to describe the DeepLabv2 ResNets
  * (METHOD.md 1.1), small dilated CNNs and their residual blocks.
  */
-public sealed interface Layer permits Layer.Conv, Layer.MaxPool, Layer.Relu, Layer.Residual {
+public sealed interface Layer permits Layer.Conv, Layer.MaxPool, Layer.Relu, Layer.Residual, Layer.Save,
+        Layer.UpsampleConcat {
 
     /** Frozen batch normalisation, folded into the preceding convolution by the writer. */
     record BatchNorm(float[] gamma, float[] beta, float[] mean, float[] var, double eps) {
@@ -76,6 +77,17 @@ public sealed interface Layer permits Layer.Conv, Layer.MaxPool, Layer.Relu, Lay
                         + kernel + "/" + stride + "/" + padding);
             }
         }
+    }
+
+    /** Remembers the current value under {@code slot} (a U-Net skip connection). */
+    record Save(String slot) implements Layer {
+    }
+
+    /**
+     * Resizes the current value bilinearly (half-pixel) to the size of the value saved under
+     * {@code slot} and concatenates them along the channels, current first (a U-Net decoder step).
+     */
+    record UpsampleConcat(String slot) implements Layer {
     }
 
     /** A ReLU on its own. */

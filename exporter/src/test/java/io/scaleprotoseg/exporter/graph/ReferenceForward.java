@@ -138,7 +138,7 @@ public final class ReferenceForward {
     }
 
     private static Map3 trunk(InferenceModel model, Map3 x) {
-        Map3 y = layers(model.backbone(), x);
+        Map3 y = layers(model.backbone(), x, new java.util.HashMap<>());
         Aspp aspp = model.aspp();
         Map3 out = null;
         int b = 0;
@@ -164,7 +164,7 @@ public final class ReferenceForward {
         return out;
     }
 
-    private static Map3 layers(List<Layer> layers, Map3 x) {
+    private static Map3 layers(List<Layer> layers, Map3 x, java.util.Map<String, Map3> saved) {
         Map3 y = x;
         for (Layer l : layers) {
             if (l instanceof Layer.Conv c) {
@@ -173,9 +173,18 @@ public final class ReferenceForward {
                 y = maxPool(p, y);
             } else if (l instanceof Layer.Relu) {
                 y = relu(y);
+            } else if (l instanceof Layer.Save s) {
+                saved.put(s.slot(), y);
+            } else if (l instanceof Layer.UpsampleConcat u) {
+                Map3 skip = saved.get(u.slot());
+                Map3 up = resize(y, skip.height(), skip.width(), Double.NaN);
+                double[] both = new double[up.data().length + skip.data().length];
+                System.arraycopy(up.data(), 0, both, 0, up.data().length);
+                System.arraycopy(skip.data(), 0, both, up.data().length, skip.data().length);
+                y = new Map3(both, up.channels() + skip.channels(), skip.height(), skip.width());
             } else if (l instanceof Layer.Residual r) {
-                Map3 body = layers(r.body(), y);
-                Map3 skip = r.shortcut().isEmpty() ? y : layers(r.shortcut(), y);
+                Map3 body = layers(r.body(), y, saved);
+                Map3 skip = r.shortcut().isEmpty() ? y : layers(r.shortcut(), y, saved);
                 double[] sum = new double[body.data().length];
                 for (int i = 0; i < sum.length; i++) {
                     sum[i] = body.data()[i] + skip.data()[i];

@@ -106,6 +106,27 @@ class ExportParityTest {
         assertEquals(java.util.List.of(0.5, 0.75), ModelCard.read(onnx).mscScales());
     }
 
+    @org.junit.jupiter.api.Test
+    void aUNetBackboneIsTrainedAndExportedWithParity() throws Exception {
+        TrainingConfig base = Presets.get("scenes", ModelKind.SCALEPROTOSEG).withSteps(2, 4, 2)
+                .withStageTwo(2, 3, 1e-2, 0.5, 1e-3, 0.05).withIntervals(0, 1000, 2);
+        var n = base.network();
+        TrainingConfig cfg = base.withNetwork(new io.scaleprotoseg.trainer.model.NetworkConfig(n.method(), n.depth(), 8,
+                n.numClasses(), n.dilations(), n.prototypesPerClass(), n.dim(), n.groupsPerClass(), java.util.List.of(),
+                io.scaleprotoseg.trainer.model.NetworkConfig.UNET));
+        Path ckpt = new StageOneTrainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL), dir.resolve("unet"),
+                null, null).run(false).checkpoint();
+        Path onnx = dir.resolve("unet.onnx");
+        ModelExporter.Report report = ModelExporter.export(ckpt, onnx, null, SCENES.dataset(Split.VAL), 2);
+        assertTrue(report.parity().passed(), report.parity().toString());
+        ModelCard card = ModelCard.read(onnx);
+        assertEquals(1, card.outputStride(), "the U-Net keeps full resolution");
+        try (Segmenter seg = Segmenter.builder().model(onnx).backend(Backend.ORT_CPU).build()) {
+            var s = SCENES.dataset(Split.VAL).get(0);
+            assertEquals(s.height(), seg.segment(s.image(), s.width(), s.height()).featureHeight());
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = ModelKind.class, names = "PROTOSEG")
     void aTamperedCheckpointIsRefusedWithTheTensorsName(ModelKind kind) throws Exception {

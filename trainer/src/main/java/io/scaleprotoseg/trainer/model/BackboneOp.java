@@ -7,7 +7,8 @@ import java.util.List;
  * ops with DJL; the exporter maps them one to one onto its ONNX graph layers, so the network that
  * is trained and the one that is exported are the same description.
  */
-public sealed interface BackboneOp permits BackboneOp.Conv, BackboneOp.MaxPool, BackboneOp.Residual {
+public sealed interface BackboneOp permits BackboneOp.Conv, BackboneOp.MaxPool, BackboneOp.Residual, BackboneOp.Save,
+        BackboneOp.UpsampleConcat {
 
     /**
      * A square convolution, optionally followed by frozen batch norm and ReLU.
@@ -32,6 +33,18 @@ public sealed interface BackboneOp permits BackboneOp.Conv, BackboneOp.MaxPool, 
         }
     }
 
+    /** Remembers the current feature map under {@code slot} (a U-Net skip connection). */
+    record Save(String slot) implements BackboneOp {
+    }
+
+    /**
+     * Resizes the current feature map bilinearly (half-pixel, no antialiasing) to the size of the
+     * map saved under {@code slot} and concatenates the two along the channels (current first): the
+     * decoder step of a U-Net.
+     */
+    record UpsampleConcat(String slot, int savedChannels) implements BackboneOp {
+    }
+
     /** Every convolution in {@code ops}, depth first. */
     static List<Conv> convs(List<BackboneOp> ops) {
         List<Conv> out = new java.util.ArrayList<>();
@@ -48,14 +61,23 @@ public sealed interface BackboneOp permits BackboneOp.Conv, BackboneOp.MaxPool, 
 
     /** The spatial size after {@code ops} for an input side of {@code n}. */
     static int outputSize(List<BackboneOp> ops, int n) {
+        return outputSize(ops, n, new java.util.HashMap<>());
+    }
+
+    private static int outputSize(List<BackboneOp> ops, int n, java.util.Map<String, Integer> saved) {
         int size = n;
         for (BackboneOp op : ops) {
+            if (op instanceof Save s) {
+                saved.put(s.slot(), size);
+            } else if (op instanceof UpsampleConcat u) {
+                size = saved.get(u.slot());
+            }
             if (op instanceof Conv c) {
                 size = (size + 2 * c.padding() - c.dilation() * (c.kernel() - 1) - 1) / c.stride() + 1;
             } else if (op instanceof MaxPool p) {
                 size = pooledSize(size, p);
             } else if (op instanceof Residual r) {
-                size = outputSize(r.body(), size);
+                size = outputSize(r.body(), size, saved);
             }
         }
         return size;

@@ -17,12 +17,28 @@ import java.util.List;
  * @param dim D, channels of each ASPP branch
  * @param groupsPerClass G, groups per class in stage 2 (ScaleProtoSeg)
  * @param mscScales extra input scales fused by max (e.g. 0.5, 0.75); empty for none
+ * @param architecture "resnet" (DeepLabv2 ResNet of {@code depth}) or "unet" (the EM setting)
  */
 public record NetworkConfig(ModelKind method, ResNetLayout.Depth depth, int widthDivisor, int numClasses, int[] dilations,
-        int prototypesPerClass, int dim, int groupsPerClass, List<Double> mscScales) {
+        int prototypesPerClass, int dim, int groupsPerClass, List<Double> mscScales, String architecture) {
+    /** The DeepLabv2 ResNet architecture. */
+    public static final String RESNET = "resnet";
+    /** The U-Net architecture ({@code depth} is then ignored). */
+    public static final String UNET = "unet";
+
+    /** A DeepLabv2 ResNet network. */
+    public NetworkConfig(ModelKind method, ResNetLayout.Depth depth, int widthDivisor, int numClasses, int[] dilations,
+            int prototypesPerClass, int dim, int groupsPerClass, List<Double> mscScales) {
+        this(method, depth, widthDivisor, numClasses, dilations, prototypesPerClass, dim, groupsPerClass, mscScales, RESNET);
+    }
+
     public NetworkConfig {
         dilations = dilations.clone();
         mscScales = List.copyOf(mscScales);
+        architecture = architecture == null ? RESNET : architecture;
+        if (!architecture.equals(RESNET) && !architecture.equals(UNET)) {
+            throw new IllegalArgumentException("unknown backbone architecture '" + architecture + "'; use resnet or unet");
+        }
         if (numClasses < 1 || dilations.length < 1 || prototypesPerClass < 1 || dim < 1 || groupsPerClass < 1) {
             throw new IllegalArgumentException("network sizes must be positive: classes " + numClasses + ", dilations "
                     + dilations.length + ", K " + prototypesPerClass + ", D " + dim + ", G " + groupsPerClass);
@@ -59,11 +75,16 @@ public record NetworkConfig(ModelKind method, ResNetLayout.Depth depth, int widt
 
     /** The backbone topology. */
     public List<BackboneOp> backbone() {
-        return ResNetLayout.ops(depth, widthDivisor);
+        return architecture.equals(UNET) ? UNetLayout.ops(widthDivisor) : ResNetLayout.ops(depth, widthDivisor);
+    }
+
+    /** Input pixels per feature cell: 8 for the ResNets, 1 for the U-Net. */
+    public int outputStride() {
+        return architecture.equals(UNET) ? 1 : 8;
     }
 
     /** Channels the backbone gives. */
     public int backboneChannels() {
-        return ResNetLayout.outChannels(depth, widthDivisor);
+        return architecture.equals(UNET) ? UNetLayout.outChannels(widthDivisor) : ResNetLayout.outChannels(depth, widthDivisor);
     }
 }

@@ -153,15 +153,24 @@ public final class SegmentationNetwork {
     public void calibrateBatchNorm(NDArray pixels) {
         NDManager m = pixels.getManager();
         NDArray x = pixels.sub(m.create(MEAN, new Shape(1, 3, 1, 1))).div(m.create(STD, new Shape(1, 3, 1, 1)));
-        calibrate(config.backbone(), x);
+        run(config.backbone(), x, new java.util.HashMap<>(), true);
         refreshFrozenBatchNorm();
     }
 
-    private NDArray calibrate(List<BackboneOp> ops, NDArray x) {
+    /** The backbone features for normalised input {@code x}. */
+    NDArray backbone(List<BackboneOp> ops, NDArray x) {
+        return run(ops, x, new java.util.HashMap<>(), false);
+    }
+
+    /**
+     * Interprets the backbone ops; with {@code calibrate}, each batch-normed convolution first sets
+     * its statistics from its own raw output.
+     */
+    private NDArray run(List<BackboneOp> ops, NDArray x, Map<String, NDArray> saved, boolean calibrate) {
         NDArray y = x;
         for (BackboneOp op : ops) {
             if (op instanceof BackboneOp.Conv c) {
-                if (c.bn() != null) {
+                if (calibrate && c.bn() != null) {
                     NDArray w = params.get("backbone." + c.name() + ".weight");
                     NDArray raw = Conv2d.conv2d(y, w, null, new Shape(c.stride(), c.stride()),
                             new Shape(c.padding(), c.padding()), new Shape(c.dilation(), c.dilation()), 1).singletonOrThrow();
@@ -174,32 +183,18 @@ public final class SegmentationNetwork {
                     frozenBn.remove(c.bn());
                 }
                 y = conv(c, y);
-            } else if (op instanceof BackboneOp.MaxPool) {
-                y = backbone(List.of(op), y);
-            } else if (op instanceof BackboneOp.Residual r) {
-                NDArray body = calibrate(r.body(), y);
-                NDArray skip = r.shortcut().isEmpty() ? y : calibrate(r.shortcut(), y);
-                y = body.add(skip);
-                if (r.relu()) {
-                    y = Activation.relu(y);
-                }
-            }
-        }
-        return y;
-    }
-
-    /** The backbone features for normalised input {@code x}. */
-    NDArray backbone(List<BackboneOp> ops, NDArray x) {
-        NDArray y = x;
-        for (BackboneOp op : ops) {
-            if (op instanceof BackboneOp.Conv c) {
-                y = conv(c, y);
+            } else if (op instanceof BackboneOp.Save s) {
+                saved.put(s.slot(), y);
+            } else if (op instanceof BackboneOp.UpsampleConcat u) {
+                NDArray skip = saved.get(u.slot());
+                NDArray up = BilinearResize.resize(y, (int) skip.getShape().get(2), (int) skip.getShape().get(3), Double.NaN);
+                y = NDArrays.concat(new NDList(up, skip), 1);
             } else if (op instanceof BackboneOp.MaxPool p) {
                 y = Pool.maxPool2d(y, new Shape(p.kernel(), p.kernel()), new Shape(p.stride(), p.stride()),
                         new Shape(p.padding(), p.padding()), p.ceilMode());
             } else if (op instanceof BackboneOp.Residual r) {
-                NDArray body = backbone(r.body(), y);
-                NDArray skip = r.shortcut().isEmpty() ? y : backbone(r.shortcut(), y);
+                NDArray body = run(r.body(), y, saved, calibrate);
+                NDArray skip = r.shortcut().isEmpty() ? y : run(r.shortcut(), y, saved, calibrate);
                 y = body.add(skip);
                 if (r.relu()) {
                     y = Activation.relu(y);

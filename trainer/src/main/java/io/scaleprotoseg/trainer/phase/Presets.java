@@ -57,9 +57,14 @@ public final class Presets {
             case "coco-stuff":
                 return paper(n, method, 171, k, 321, 0.5, 1.5, 3000, 30000, 2000, 1e-5, paperDilations, MSC)
                         .withStageTwo(2000, 30000, 2.5e-4, 0.25, 1e-4, 0.05);
-            case "em":
-                return paper(n, method, 2, k, 512, 0.5, 1.5, 3000, 30000, 2000, 1e-4, paperDilations, List.of())
+            case "em": {
+                // the paper's EM setting stacks the ASPP on a U-Net (output stride 1)
+                TrainingConfig c = paper(n, method, 2, k, 512, 0.5, 1.5, 3000, 30000, 2000, 1e-4, paperDilations, List.of());
+                NetworkConfig u = c.network();
+                return c.withNetwork(new NetworkConfig(u.method(), u.depth(), 1, 2, u.dilations(), u.prototypesPerClass(), u.dim(),
+                        u.groupsPerClass(), u.mscScales(), NetworkConfig.UNET))
                         .withStageTwo(2000, 30000, 2.5e-4, 0.05, 1e-4, 0.05);
+            }
             default:
                 throw new IllegalArgumentException("unknown preset '" + name + "'; use one of " + String.join(", ", NAMES));
         }

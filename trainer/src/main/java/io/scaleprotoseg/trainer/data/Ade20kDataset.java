@@ -108,27 +108,7 @@ public final class Ade20kDataset {
             imageDir = base.resolve("images").resolve(dir);
             labelDir = base.resolve("annotations").resolve(dir);
         }
-        if (!Files.isDirectory(imageDir)) {
-            throw new DatasetException("empty split '" + split.id() + "': " + imageDir + " does not exist");
-        }
-        if (labelDir != null && !Files.isDirectory(labelDir)) {
-            throw new DatasetException("split '" + split.id() + "' has no annotation directory " + labelDir);
-        }
-        List<FileDataset.Entry> entries = new ArrayList<>();
-        for (Path image : FileDataset.list(imageDir, n -> n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".png"))) {
-            String id = FileDataset.stem(image);
-            Path label = null;
-            if (labelDir != null) {
-                label = labelDir.resolve(id + ".png");
-                if (!Files.isRegularFile(label)) {
-                    throw new DatasetException("image " + image + " has no label: expected " + label);
-                }
-            }
-            entries.add(new FileDataset.Entry(id, image, label, null));
-        }
-        if (entries.isEmpty()) {
-            throw new DatasetException("empty split '" + split.id() + "': no images in " + imageDir);
-        }
+        List<FileDataset.Entry> entries = FileDataset.pairedEntries(split, imageDir, labelDir, "annotation");
         int[] table = new int[256];
         Arrays.fill(table, LabelMapping.INVALID);
         table[0] = 255;

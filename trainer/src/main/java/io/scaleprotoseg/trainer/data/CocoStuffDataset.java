@@ -91,27 +91,7 @@ public final class CocoStuffDataset {
         };
         Path imageDir = root.resolve("images").resolve(dir);
         Path labelDir = split == Split.TEST ? null : root.resolve("stuffthingmaps_trainval2017").resolve(dir);
-        if (!Files.isDirectory(imageDir)) {
-            throw new DatasetException("empty split '" + split.id() + "': " + imageDir + " does not exist");
-        }
-        if (labelDir != null && !Files.isDirectory(labelDir)) {
-            throw new DatasetException("split '" + split.id() + "' has no label directory " + labelDir);
-        }
-        List<FileDataset.Entry> entries = new ArrayList<>();
-        for (Path image : FileDataset.list(imageDir, n -> n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".png"))) {
-            String id = FileDataset.stem(image);
-            Path label = null;
-            if (labelDir != null) {
-                label = labelDir.resolve(id + ".png");
-                if (!Files.isRegularFile(label)) {
-                    throw new DatasetException("image " + image + " has no label: expected " + label);
-                }
-            }
-            entries.add(new FileDataset.Entry(id, image, label, null));
-        }
-        if (entries.isEmpty()) {
-            throw new DatasetException("empty split '" + split.id() + "': no images in " + imageDir);
-        }
+        List<FileDataset.Entry> entries = FileDataset.pairedEntries(split, imageDir, labelDir, "label");
         return new FileDataset("coco-stuff/" + split.id(), LABELS, List.of(), entries,
                 new LabelMapping(TABLE, "COCO-Stuff values 0..181 except the 11 unused thing ids "
                         + "(11, 25, 28, 29, 44, 65, 67, 68, 70, 82, 90), or the void label 255"), null);

@@ -100,6 +100,38 @@ final class FileDataset implements SegmentationDataset {
     // ---- listing helpers shared by the readers ----
 
     /** Regular files in {@code dir} whose lower-case name passes {@code filter}, sorted by name. */
+    /**
+     * The images of {@code imageDir} (jpg, jpeg, png) paired with the PNG label of the same stem in
+     * {@code labelDir} (null: unlabelled split). A missing directory, a missing label or an empty
+     * split is an error naming it.
+     *
+     * @param labelWord how the data set calls its label directory, for messages
+     */
+    static List<Entry> pairedEntries(Split split, Path imageDir, Path labelDir, String labelWord) throws DatasetException {
+        if (!Files.isDirectory(imageDir)) {
+            throw new DatasetException("empty split '" + split.id() + "': " + imageDir + " does not exist");
+        }
+        if (labelDir != null && !Files.isDirectory(labelDir)) {
+            throw new DatasetException("split '" + split.id() + "' has no " + labelWord + " directory " + labelDir);
+        }
+        List<Entry> entries = new java.util.ArrayList<>();
+        for (Path image : list(imageDir, n -> n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".png"))) {
+            String id = stem(image);
+            Path label = null;
+            if (labelDir != null) {
+                label = labelDir.resolve(id + ".png");
+                if (!Files.isRegularFile(label)) {
+                    throw new DatasetException("image " + image + " has no label: expected " + label);
+                }
+            }
+            entries.add(new Entry(id, image, label, null));
+        }
+        if (entries.isEmpty()) {
+            throw new DatasetException("empty split '" + split.id() + "': no images in " + imageDir);
+        }
+        return entries;
+    }
+
     static List<Path> list(Path dir, Predicate<String> filter) throws DatasetException {
         if (!Files.isDirectory(dir)) {
             throw new DatasetException("directory " + dir + " does not exist");

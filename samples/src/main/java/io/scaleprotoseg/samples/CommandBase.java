@@ -1,5 +1,6 @@
 package io.scaleprotoseg.samples;
 
+import io.scaleprotoseg.exporter.ExportException;
 import io.scaleprotoseg.sdk.ScaleProtoSegException;
 import io.scaleprotoseg.trainer.checkpoint.CheckpointException;
 import io.scaleprotoseg.trainer.data.DatasetException;
@@ -40,7 +41,7 @@ abstract class CommandBase implements Callable<Integer> {
         } catch (CommandLine.ParameterException e) {
             throw e;
         } catch (UserError | ScaleProtoSegException | IllegalArgumentException | TrainingException | DatasetException
-                | CheckpointException | WeightFileException e) {
+                | CheckpointException | WeightFileException | ExportException e) {
             // the SDK's and the trainer's messages (and their IllegalArgumentExceptions for invalid
             // settings) are written for people: what went wrong, with which file, and what to do
             err().println("error: " + e.getMessage());

@@ -47,7 +47,7 @@ final class DataOptions {
     /** The data arguments as a run records them (the root made absolute). */
     RunFiles.DataRecord record(Integer scenesTrain, Integer scenesVal) {
         return new RunFiles.DataRecord(data == null ? null : data.toAbsolutePath().normalize().toString(), format,
-                List.copyOf(options), scenesTrain, scenesVal);
+                List.copyOf(options), scenesTrain, scenesVal, null);
     }
 
     /** Whether this reads the built-in scenes. */
@@ -113,5 +113,36 @@ final class DataOptions {
             throw new DatasetException("the " + split.id() + " split of " + describe() + " is empty");
         }
         return ds;
+    }
+
+    /**
+     * Opens a split of a trained run's data: the data given on the command line, else the data the
+     * run recorded ({@code RUN_DIR/data.json}, written by {@code train} and {@code demo}), else the
+     * built-in scenes for a run trained on them. Used by {@code eval} and {@code export}.
+     *
+     * @param run the run directory
+     * @param trainedOn the data set name the checkpoint records (e.g. "scenes/train"), or null
+     * @param purpose what the data is for, completing "give the data ..." in the error message,
+     *     e.g. "to evaluate on"
+     * @throws UserError when nothing is given or recorded and the run was not trained on the scenes
+     */
+    SegmentationDataset openForRun(Path run, String trainedOn, Split split, String purpose) throws DatasetException {
+        RunFiles.DataRecord recorded = given() ? null : RunFiles.readData(run);
+        if (recorded != null) {
+            apply(recorded);
+            Integer count = switch (split) {
+                case TRAIN -> recorded.scenesTrain();
+                case VAL -> recorded.scenesVal();
+                case TEST -> recorded.scenesTest();
+            };
+            return open(split, count == null ? Map.of() : Map.of("count", String.valueOf(count)));
+        }
+        if (data == null && format == null) {
+            if (trainedOn == null || !trainedOn.startsWith("scenes/")) {
+                throw new UserError("run " + run + " was trained on " + (trainedOn == null ? "unknown data" : trainedOn)
+                        + "; give the data " + purpose + " with --data DIR (and --format if it is not detected)");
+            }
+        }
+        return open(split, Map.of());
     }
 }

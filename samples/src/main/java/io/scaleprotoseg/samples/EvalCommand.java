@@ -96,7 +96,7 @@ final class EvalCommand extends CommandBase {
                 TrainedModel model = TrainedModel.load(file, manager)) {
             TrainingConfig cfg = model.config();
             String trainedOn = model.state().get("dataset") instanceof String s ? s : null;
-            SegmentationDataset ds = openData(trainedOn);
+            SegmentationDataset ds = data.openForRun(run, trainedOn, split, "to evaluate on");
             LabelSpace labels = model.labels();
             int classes = cfg.network().numClasses();
             if (ds.labels().numClasses() != classes) {
@@ -122,23 +122,6 @@ final class EvalCommand extends CommandBase {
             }
         }
         return 0;
-    }
-
-    /** The data: as given, else as the run recorded it (data.json), else the built-in scenes for a run trained on them. */
-    private SegmentationDataset openData(String trainedOn) throws DatasetException {
-        RunFiles.DataRecord recorded = data.given() ? null : RunFiles.readData(run);
-        if (recorded != null) {
-            data.apply(recorded);
-            Integer count = split == Split.TRAIN ? recorded.scenesTrain() : split == Split.VAL ? recorded.scenesVal() : null;
-            return data.open(split, count == null ? Map.of() : Map.of("count", String.valueOf(count)));
-        }
-        if (data.data == null && data.format == null) {
-            if (trainedOn == null || !trainedOn.startsWith("scenes/")) {
-                throw new UserError("run " + run + " was trained on " + (trainedOn == null ? "unknown data" : trainedOn)
-                        + "; give the data to evaluate on with --data DIR (and --format if it is not detected)");
-            }
-        }
-        return data.open(split, Map.of());
     }
 
     private void report(Path file, TrainingConfig cfg, String trainedOn, SegmentationDataset ds, Evaluator.Result r,

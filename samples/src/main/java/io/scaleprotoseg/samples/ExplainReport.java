@@ -337,7 +337,7 @@ public final class ExplainReport {
      * orders of magnitude (1 .. 1e4), so on a linear scale one cell would outshine the rest; the
      * log is the sum of the group's w * g, which reads like the prototype maps beside it.
      */
-    private static float[] logOf(float[] activation) {
+    static float[] logOf(float[] activation) {
         float[] out = new float[activation.length];
         for (int i = 0; i < out.length; i++) {
             out[i] = (float) Math.log(Math.max(activation[i], Float.MIN_NORMAL));
@@ -392,15 +392,23 @@ public final class ExplainReport {
 
     /** A copy of the image (full size or a thumbnail) with a ring and cross hairs at the explained pixel. */
     private BufferedImage marked(BufferedImage src) {
+        return marked(src, seg.width(), why.x(), why.y());
+    }
+
+    /**
+     * A copy of {@code src} with a ring and cross hairs at pixel ({@code x}, {@code y}) of the
+     * original image, which is {@code imageWidth} pixels wide ({@code src} may be scaled).
+     */
+    static BufferedImage marked(BufferedImage src, int imageWidth, int x, int y) {
         BufferedImage out = new BufferedImage(src.getWidth(), src.getHeight(), BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
         try {
             g.drawImage(src, 0, 0, null);
             g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
             double r = Math.max(5, Math.min(src.getWidth(), src.getHeight()) / 30.0);
-            double scale = src.getWidth() / (double) seg.width();
-            double cx = (why.x() + 0.5) * scale;
-            double cy = (why.y() + 0.5) * scale;
+            double scale = src.getWidth() / (double) imageWidth;
+            double cx = (x + 0.5) * scale;
+            double cy = (y + 0.5) * scale;
             // a dark halo under a bright ring keeps the marker visible on any background
             for (int pass = 0; pass < 2; pass++) {
                 g.setColor(pass == 0 ? Color.BLACK : Color.YELLOW);
@@ -418,7 +426,7 @@ public final class ExplainReport {
     }
 
     /** The image scaled down to {@code width} (never up), to keep the page small. */
-    private static BufferedImage thumb(BufferedImage src, int width) {
+    static BufferedImage thumb(BufferedImage src, int width) {
         if (src.getWidth() <= width) {
             return src;
         }

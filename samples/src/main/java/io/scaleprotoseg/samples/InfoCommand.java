@@ -34,7 +34,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = {
             "Summarises a model card, or lists the backends this host can run.",
-            "The summary: method, classes, prototypes per scale, groups, threshold, provenance. With "
+            "The summary: method, classes, prototypes per scale, groups, threshold, provenance (data set, steps per "
+                + "phase, seed, validation mIoU, software, date) and the parity figures of the export. With "
                 + "--backends: the backend providers on the class path and whether each opens a model here."
         })
 final class InfoCommand extends CommandBase {
@@ -157,13 +158,22 @@ final class InfoCommand extends CommandBase {
         }
         o.println("provenance:");
         o.println("  dataset:        " + orDash(p.dataset()));
+        o.println("  steps/phase:    " + (p.stepsPerPhase() == null || p.stepsPerPhase().isEmpty() ? "-"
+                : ModelExports.orderedSteps(p.stepsPerPhase())));
         o.println("  seed:           " + orDash(p.seed()));
         o.println("  val mIoU:       " + (p.valMiou() == null ? "-" : Html.num(p.valMiou())));
         o.println("  created:        " + orDash(p.created()));
-        o.println("  steps/phase:    " + (p.stepsPerPhase() == null || p.stepsPerPhase().isEmpty() ? "-"
-                : new TreeMap<>(p.stepsPerPhase())));
         printMap("software", p.software());
-        printMap("notes", p.notes());
+        ModelExports.Parity parity = ModelExports.parity(p);
+        if (parity != null) {
+            o.println("  parity:         " + parity.images() + " images, trainer vs ONNX Runtime at export");
+            o.printf(Locale.ROOT, "    max |logit difference|  %.3g%n", parity.maxAbsLogitDifference());
+            o.printf(Locale.ROOT, "    relative difference     %.3g x max |logit| (bound 1e-03)%n", parity.relativeLogitDifference());
+            o.printf(Locale.ROOT, "    identical mask pixels   %.4f%% (bound 99.9%%)%n", 100 * parity.maskAgreement());
+        } else {
+            o.println("  parity:         not recorded (only exports of trained runs carry a parity check)");
+        }
+        printMap("notes", ModelExports.otherNotes(p.notes()));
     }
 
     private void printMap(String title, Map<String, String> map) {

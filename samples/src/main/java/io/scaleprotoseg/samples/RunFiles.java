@@ -33,8 +33,10 @@ final class RunFiles {
      * @param options the --data-option entries
      * @param scenesTrain --scenes-train, or null
      * @param scenesVal --scenes-val, or null
+     * @param scenesTest test images of the built-in scenes (demo --scenes-test), or null
      */
-    record DataRecord(String data, String format, List<String> options, Integer scenesTrain, Integer scenesVal) {
+    record DataRecord(String data, String format, List<String> options, Integer scenesTrain, Integer scenesVal,
+            Integer scenesTest) {
     }
 
     static void writeData(Path runDir, DataRecord r) throws IOException {

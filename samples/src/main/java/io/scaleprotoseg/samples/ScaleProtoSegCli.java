@@ -5,8 +5,8 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code scaleprotoseg} command line: inspect models, segment images, explain single pixels,
- * run the quick-start that exercises the whole deployment path without a trainer, and train and
- * evaluate models.
+ * run the quick-start that exercises the whole deployment path without a trainer, train, evaluate
+ * and export models, and run the demo (data, training of three models, export, segmentation, report).
  *
  * <p>Exit codes: 0 success, 1 user error (bad file, bad value for the data at hand; the message
  * goes to stderr without a stack trace), 2 usage error (picocli's parse errors).
@@ -16,12 +16,14 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "Interpretable semantic segmentation with ScaleProtoSeg models on the JVM.",
         subcommands = {
+            DemoCommand.class,
             InfoCommand.class,
             SegmentCommand.class,
             ExplainCommand.class,
             QuickstartCommand.class,
             TrainCommand.class,
             EvalCommand.class,
+            ExportCommand.class,
             CommandLine.HelpCommand.class
         },
         exitCodeListHeading = "%nExit codes:%n",
@@ -54,6 +56,6 @@ public final class ScaleProtoSegCli implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing command: use one of info, segment, explain, quickstart, train, eval");
+                "missing command: use one of demo, info, segment, explain, quickstart, train, eval, export");
     }
 }

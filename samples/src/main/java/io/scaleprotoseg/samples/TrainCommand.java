@@ -224,6 +224,9 @@ final class TrainCommand extends CommandBase {
     boolean stageOneOnly;
 
     // ---- network ----------------------------------------------------------------------------
+    @Option(names = "--backbone", paramLabel = "ARCH", description = "backbone architecture: resnet or unet (the em preset's)")
+    String architecture;
+
     @Option(names = "--depth", converter = DepthConverter.class, paramLabel = "DEPTH",
             description = "backbone ResNet depth: 18, 34, 50 or 101")
     ResNetLayout.Depth depth;
@@ -246,7 +249,7 @@ final class TrainCommand extends CommandBase {
     List<Integer> dilations;
 
     @Option(names = "--msc-scales", split = ",", paramLabel = "F",
-            description = "extra input scales fused by max, e.g. 0.5,0.75 (not supported by the trainer yet)")
+            description = "extra input scales fused by max, e.g. 0.5,0.75 (the pascal and coco-stuff presets use them)")
     List<Double> mscScales;
 
     @Option(names = "--set", paramLabel = "NAME=VALUE",
@@ -395,6 +398,7 @@ final class TrainCommand extends CommandBase {
         put(net, "dim", dim);
         put(net, "groupsPerClass", groupsPerClass);
         put(net, "mscScales", mscScales);
+        put(net, "architecture", architecture);
         Map<String, Object> t = new LinkedHashMap<>();
         put(t, "crop", crop);
         put(t, "minScale", minScale);

@@ -57,6 +57,10 @@ public final class InferenceGraphWriter {
         Path dir = out.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, out.getFileName().toString(), ".tmp");
+        // createTempFile makes the file private (0600); a model or checkpoint is an ordinary file (0644)
+        if (Files.getFileStore(tmp).supportsFileAttributeView("posix")) {
+            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        }
         try {
             try (OutputStream os = Files.newOutputStream(tmp)) {
                 proto.writeTo(os);

@@ -422,7 +422,9 @@ public final class StageOneTrainer {
             phaseStep++;
             Map<String, Double> values = new LinkedHashMap<>();
             values.put("ce", ce);
-            values.put(groupPhase ? "entropy" : finetune ? "l1" : "div", extra);
+            if (groupPhase || finetune || net.config().method().hasPrototypes()) {
+                values.put(groupPhase ? "entropy" : finetune ? "l1" : "div", extra);
+            }
             values.put("lr", learningRate(phase, groupPhase ? ParamGroup.GROUP_WEIGHTS : finetune ? ParamGroup.LAST_LAYER
                     : ParamGroup.ASPP_WEIGHT, step));
             listener.stepFinished(phase, phaseStep, total, values);

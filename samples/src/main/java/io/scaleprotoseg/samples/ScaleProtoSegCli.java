@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             InfoCommand.class,
             SegmentCommand.class,
             ExplainCommand.class,
+            AnalyzeCommand.class,
             QuickstartCommand.class,
             TrainCommand.class,
             EvalCommand.class,

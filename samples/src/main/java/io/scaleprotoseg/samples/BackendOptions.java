@@ -1,26 +1,48 @@
 package io.scaleprotoseg.samples;
 
+import io.scaleprotoseg.runtime.trt.Precision;
+import io.scaleprotoseg.runtime.trt.TrtOptions;
 import io.scaleprotoseg.sdk.Backend;
 import io.scaleprotoseg.sdk.Segmenter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** The backend choice shared by the commands that run a model. */
 final class BackendOptions {
     @Option(names = "--backend", defaultValue = "auto", converter = Converters.BackendConverter.class,
             paramLabel = "BACKEND",
-            description = "auto, ort-cpu, ort-cuda or tensorrt (default: ${DEFAULT-VALUE}; auto tries tensorrt, "
-                    + "then ort-cuda, then ort-cpu)")
+            description = "auto, ort-cpu, ort-cuda, tensorrt or ort-tensorrt (default: ${DEFAULT-VALUE}; auto tries "
+                    + "tensorrt, then ort-cuda, then ort-cpu; ort-tensorrt only when named)")
     Backend backend;
 
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
             description = "threads for one inference; 0 = all cores (default: ${DEFAULT-VALUE})")
     int threads;
 
-    /** A builder with the backend and thread settings applied. */
+    @Option(names = "--precision", converter = TrtBuildCommand.PrecisionConverter.class, paramLabel = "PRECISION",
+            description = "fp32 or fp16: precision of the TensorRT engine (tensorrt, ort-tensorrt; default fp32)")
+    Precision precision;
+
+    @Option(names = "--engine-cache", paramLabel = "DIR",
+            description = "TensorRT engine cache, shared with trt-build (default: ~/.cache/scaleprotoseg/tensorrt)")
+    Path engineCache;
+
+    @Option(names = "--backend-option", paramLabel = "KEY=VALUE",
+            description = "a backend option, e.g. trt.max_shape=2x3x1024x2048 (repeatable)")
+    Map<String, String> backendOptions = new LinkedHashMap<>();
+
+    /** A builder with the backend, thread and engine settings applied. */
     Segmenter.Builder apply(Segmenter.Builder b) {
         if (threads < 0) {
             throw new UserError("--threads must be 0 (all cores) or positive, got " + threads);
         }
+        backendOptions.forEach(b::option);
+        if (precision != null) {
+            b.option(TrtOptions.PRECISION, precision.id());
+        }
+        b.option(TrtOptions.CACHE_DIR, (engineCache != null ? engineCache : TrtBuildCommand.DEFAULT_CACHE).toString());
         return b.backend(backend).intraOpThreads(threads);
     }
 }

@@ -40,7 +40,7 @@ import picocli.CommandLine.Parameters;
         })
 final class InfoCommand extends CommandBase {
     /** The concrete backends, in the order AUTO tries them. */
-    static final List<Backend> CONCRETE = List.of(Backend.TENSORRT, Backend.ORT_CUDA, Backend.ORT_CPU);
+    static final List<Backend> CONCRETE = List.of(Backend.TENSORRT, Backend.ORT_CUDA, Backend.ORT_CPU, Backend.ORT_TENSORRT);
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "the exported .onnx model")
     Path model;
@@ -210,25 +210,27 @@ final class InfoCommand extends CommandBase {
             InferenceGraphWriter.write(RandomModels.build(RandomModels.Spec.small(ModelKind.DEEPLABV2, 1)), probe);
         }
         try {
-            out().println("backends (auto tries them in this order), probed with "
+            out().println("backends (auto tries the first three in this order; ort-tensorrt only when asked for), probed with "
                     + (model == null ? "a tiny built-in model" : model.toString()) + ":");
             List<Backend> usable = new ArrayList<>();
             for (Backend b : CONCRETE) {
                 BackendProvider p = providers.get(b);
                 if (p == null) {
-                    out().printf(Locale.ROOT, "  %-9s  no provider on the class path%n", b.cliName());
+                    out().printf(Locale.ROOT, "  %-12s  no provider on the class path%n", b.cliName());
                     continue;
                 }
                 String status;
-                try (Segmenter seg = Segmenter.builder().model(probe).backend(b).evidence(Evidence.NONE).build()) {
+                try (Segmenter seg = Segmenter.builder().model(probe).backend(b).evidence(Evidence.NONE)
+                        .option("trt.max_shape", "1x3x64x64").option("trt.builder_optimization_level", "0").build()) {
                     status = "available: " + seg.backendInfo().description();
                     usable.add(b);
                 } catch (BackendUnavailableException e) {
                     status = "unavailable: " + e.getMessage();
                 }
-                out().printf(Locale.ROOT, "  %-9s  provider %s; %s%n", b.cliName(), p.artifact(), status);
+                out().printf(Locale.ROOT, "  %-12s  provider %s; %s%n", b.cliName(), p.artifact(), status);
             }
-            out().println("auto picks: " + (usable.isEmpty() ? "nothing (no backend can run here)" : usable.get(0).cliName()));
+            Backend auto = usable.stream().filter(b -> b != Backend.ORT_TENSORRT).findFirst().orElse(null);
+            out().println("auto picks: " + (auto == null ? "nothing (no backend can run here)" : auto.cliName()));
         } finally {
             if (tempDir != null) {
                 Files.deleteIfExists(probe);

@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             EvalCommand.class,
             ExportCommand.class,
+            TrtBuildCommand.class,
             CommandLine.HelpCommand.class
         },
         exitCodeListHeading = "%nExit codes:%n",
@@ -57,6 +58,6 @@ public final class ScaleProtoSegCli implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing command: use one of demo, info, segment, explain, quickstart, train, eval, export");
+                "missing command: use one of demo, info, segment, explain, quickstart, train, eval, export, analyze, trt-build");
     }
 }

@@ -21,19 +21,28 @@ final class CudaLibraryCheck {
     static final List<String> REQUIRED = List.of("libcuda.so.1", "libcudart.so.12", "libcublas.so.12",
             "libcublasLt.so.12", "libcufft.so.11", "libcudnn.so.9");
 
+    /** What ONNX Runtime's TensorRT provider links: the CUDA set, TensorRT 10 (CUDA 12 build) and its ONNX parser. */
+    static final List<String> TENSORRT_REQUIRED = List.of("libcuda.so.1", "libcudart.so.12", "libcublas.so.12",
+            "libcudnn.so.9", "libnvinfer.so.10", "libnvonnxparser.so.10");
+
     private static final List<String> STANDARD_DIRS = List.of("/lib", "/usr/lib", "/lib64", "/usr/lib64",
             "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/usr/lib/wsl/lib", "/usr/local/cuda/lib64",
-            "/usr/local/cuda/targets/x86_64-linux/lib");
+            "/usr/local/cuda/targets/x86_64-linux/lib", "/usr/local/tensorrt/lib");
 
     private CudaLibraryCheck() {
     }
 
     /** The required libraries missing on this host; empty on other operating systems than Linux. */
     static List<String> missingOnThisHost() {
+        return missingOnThisHost(REQUIRED);
+    }
+
+    /** The libraries of {@code required} missing on this host; empty on other operating systems than Linux. */
+    static List<String> missingOnThisHost(List<String> required) {
         if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
             return List.of();
         }
-        return missing(searchDirs(System.getenv("LD_LIBRARY_PATH"), Path.of("/etc/ld.so.conf")), REQUIRED);
+        return missing(searchDirs(System.getenv("LD_LIBRARY_PATH"), Path.of("/etc/ld.so.conf")), required);
     }
 
     /** The names not present as files in any of {@code dirs}. */

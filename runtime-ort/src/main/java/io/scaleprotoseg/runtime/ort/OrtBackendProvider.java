@@ -4,6 +4,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.providers.OrtTensorRTProviderOptions;
 import io.scaleprotoseg.sdk.Backend;
 import io.scaleprotoseg.sdk.BackendUnavailableException;
 import io.scaleprotoseg.sdk.ErrorCode;
@@ -26,7 +27,9 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Opens models on ONNX Runtime's CPU or CUDA execution provider. Stateless; thread-safe. */
+/**
+ * Opens models on ONNX Runtime's CPU, CUDA or TensorRT execution provider. Stateless; thread-safe.
+ */
 public final class OrtBackendProvider implements BackendProvider {
     private static final Logger LOG = LoggerFactory.getLogger(OrtBackendProvider.class);
 
@@ -34,9 +37,14 @@ public final class OrtBackendProvider implements BackendProvider {
     static final String CUDA_REQUIREMENT = "ONNX Runtime 1.23 CUDA needs an NVIDIA driver, CUDA 12 (libcudart.so.12, "
             + "libcublas.so.12, libcublasLt.so.12, libcufft.so.11) and cuDNN 9 (libcudnn.so.9) on the library path";
 
+    /** What ORT_TENSORRT needs on the host, for messages. */
+    static final String TENSORRT_REQUIREMENT = "ONNX Runtime 1.23's TensorRT provider needs TensorRT 10 built for CUDA 12 "
+            + "(libnvinfer.so.10, libnvonnxparser.so.10; ONNX Runtime documents 10.9 or newer), CUDA 12 and cuDNN 9 on the "
+            + "library path, and an NVIDIA driver";
+
     @Override
     public Set<Backend> backends() {
-        return EnumSet.of(Backend.ORT_CPU, Backend.ORT_CUDA);
+        return EnumSet.of(Backend.ORT_CPU, Backend.ORT_CUDA, Backend.ORT_TENSORRT);
     }
 
     @Override
@@ -46,9 +54,12 @@ public final class OrtBackendProvider implements BackendProvider {
 
     @Override
     public InferenceEngine open(Backend backend, EngineConfig config) throws BackendUnavailableException, ModelFormatException {
-        if (backend != Backend.ORT_CPU && backend != Backend.ORT_CUDA) {
-            throw new IllegalArgumentException("the ONNX Runtime provider serves ort-cpu and ort-cuda, not " + backend.cliName());
+        if (backend != Backend.ORT_CPU && backend != Backend.ORT_CUDA && backend != Backend.ORT_TENSORRT) {
+            throw new IllegalArgumentException("the ONNX Runtime provider serves ort-cpu, ort-cuda and ort-tensorrt, not "
+                    + backend.cliName());
         }
+        boolean tensorRt = backend == Backend.ORT_TENSORRT;
+        OrtTensorRtOptions trtOptions = tensorRt ? OrtTensorRtOptions.parse(config.options(), config.optimizedModelCache()) : null;
         OrtEnvironment env;
         try {
             // the environment logger only reports fatal errors: a provider that fails to load (CUDA on a
@@ -76,17 +87,25 @@ public final class OrtBackendProvider implements BackendProvider {
                 }
                 opts.addConfigEntry("session.intra_op.allow_spinning", spinning);
             }
-            if (cuda) {
+            if (tensorRt) {
+                addTensorRt(opts, device, trtOptions);
+            }
+            if (cuda || tensorRt) {
+                // with ORT_TENSORRT, CUDA runs the nodes TensorRT does not take
                 try {
                     opts.addCUDA(device);
                 } catch (OrtException | RuntimeException | LinkageError e) {
+                    if (tensorRt) {
+                        throw tensorRtUnavailable(e);
+                    }
                     throw new BackendUnavailableException(ErrorCode.BACKEND_UNAVAILABLE,
                             "ONNX Runtime cannot use CUDA on this host: " + e.getMessage() + missingLibraries()
                                     + " (" + CUDA_REQUIREMENT + ")", e);
                 }
             }
             Path source = config.model();
-            if (config.optimizedModelCache() != null) {
+            if (config.optimizedModelCache() != null && !tensorRt) {
+                // (a graph with TensorRT-compiled nodes cannot be saved; ORT_TENSORRT caches engines instead)
                 cacheFile = cachePath(config.optimizedModelCache(), config.model(), env.getVersion(), backend, device);
                 if (Files.isRegularFile(cacheFile)) {
                     source = cacheFile;
@@ -108,6 +127,9 @@ public final class OrtBackendProvider implements BackendProvider {
                     deleteQuietly(cacheFile);
                     return open(backend, config);
                 }
+                if (tensorRt && isTensorRtFailure(e)) {
+                    throw tensorRtUnavailable(e);
+                }
                 if (cuda && isCudaLoadFailure(e)) {
                     throw new BackendUnavailableException(ErrorCode.BACKEND_UNAVAILABLE,
                             "ONNX Runtime cannot use CUDA on this host: " + e.getMessage() + missingLibraries()
@@ -119,8 +141,9 @@ public final class OrtBackendProvider implements BackendProvider {
             if (cacheFile != null && !fromCache) {
                 publishCache(cacheFile);
             }
-            String what = "ONNX Runtime " + env.getVersion() + ", " + (cuda ? "CUDA execution provider (device " + device + ")"
-                    : "CPU execution provider") + ", " + (config.intraOpThreads() == 0 ? "all cores"
+            String what = "ONNX Runtime " + env.getVersion() + ", " + (tensorRt ? "TensorRT execution provider (device "
+                    + device + "; " + trtOptions.summary() + "; CUDA for the rest)" : cuda ? "CUDA execution provider (device "
+                    + device + ")" : "CPU execution provider") + ", " + (config.intraOpThreads() == 0 ? "all cores"
                     : config.intraOpThreads() + " intra-op threads") + ", graph optimisation ALL"
                     + (cacheFile == null ? "" : fromCache ? ", loaded from cache " + cacheFile : ", cached to " + cacheFile);
             return new OrtEngine(env, session, backend, what);
@@ -130,10 +153,51 @@ public final class OrtBackendProvider implements BackendProvider {
         }
     }
 
+    /**
+     * Appends ONNX Runtime's TensorRT execution provider with the engine-cache, precision and
+     * profile options. Loading the provider library fails on a host without TensorRT 10 and CUDA 12:
+     * that becomes a {@link BackendUnavailableException} quoting ONNX Runtime.
+     */
+    private static void addTensorRt(OrtSession.SessionOptions opts, int device, OrtTensorRtOptions trt)
+            throws BackendUnavailableException {
+        try (OrtTensorRTProviderOptions p = new OrtTensorRTProviderOptions(device)) {
+            for (java.util.Map.Entry<String, String> e : trt.providerOptions().entrySet()) {
+                p.add(e.getKey(), e.getValue());
+            }
+            if (trt.cacheDir() != null) {
+                Files.createDirectories(trt.cacheDir());
+            }
+            opts.addTensorrt(p);
+        } catch (OrtException | RuntimeException | LinkageError e) {
+            throw tensorRtUnavailable(e);
+        } catch (IOException e) {
+            throw new BackendUnavailableException(ErrorCode.BACKEND_UNAVAILABLE, "TensorRT engine cache directory "
+                    + trt.cacheDir() + " is not usable: " + e.getMessage() + "; choose a writable directory with option "
+                    + OrtTensorRtOptions.CACHE_DIR, e);
+        }
+    }
+
+    private static BackendUnavailableException tensorRtUnavailable(Throwable e) {
+        return new BackendUnavailableException(ErrorCode.BACKEND_UNAVAILABLE,
+                "ONNX Runtime cannot use its TensorRT execution provider on this host: "
+                        + String.valueOf(e.getMessage()).strip()
+                        + missingLibraries(CudaLibraryCheck.TENSORRT_REQUIRED) + " (" + TENSORRT_REQUIREMENT + ")", e);
+    }
+
     /** "; not found: ..." naming the CUDA libraries this host lacks, or "" when none seems missing. */
     private static String missingLibraries() {
-        java.util.List<String> missing = CudaLibraryCheck.missingOnThisHost();
+        return missingLibraries(CudaLibraryCheck.REQUIRED);
+    }
+
+    /** "; not found: ..." naming the libraries of {@code required} this host lacks, or "". */
+    private static String missingLibraries(java.util.List<String> required) {
+        java.util.List<String> missing = CudaLibraryCheck.missingOnThisHost(required);
         return missing.isEmpty() ? "" : "; not found on the library path: " + String.join(", ", missing);
+    }
+
+    private static boolean isTensorRtFailure(OrtException e) {
+        String m = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+        return isCudaLoadFailure(e) || m.contains("tensorrt") || m.contains("nvinfer");
     }
 
     private static boolean isCudaLoadFailure(OrtException e) {

@@ -1,6 +1,6 @@
 /**
- * The ONNX Runtime backend ({@code onnxruntime_gpu} 1.23.2), serving {@code ORT_CPU} and
- * {@code ORT_CUDA}.
+ * The ONNX Runtime backend ({@code onnxruntime_gpu} 1.23.2), serving {@code ORT_CPU}, {@code ORT_CUDA}
+ * and {@code ORT_TENSORRT}.
  *
  * <h2>Native libraries</h2>
  * The ONNX Runtime jar carries its CPU and CUDA provider libraries and extracts them on first use
@@ -11,6 +11,31 @@
  * {@code libcublasLt.so.12}, {@code libcufft.so.11}) and cuDNN 9 ({@code libcudnn.so.9}) on the
  * library path; when any is missing, ONNX Runtime reports "Failed to load shared library" and
  * this backend throws {@link io.scaleprotoseg.sdk.BackendUnavailableException} quoting it.
+ *
+ * <h2>ONNX Runtime's TensorRT execution provider ({@code ORT_TENSORRT})</h2>
+ * The jar also carries ONNX Runtime's TensorRT provider. It needs, on the host, TensorRT 10 built
+ * for CUDA 12 ({@code libnvinfer.so.10}, {@code libnvonnxparser.so.10}; ONNX Runtime documents 10.9
+ * or newer for this release line) next to the CUDA 12 and cuDNN 9 libraries above. Note that this
+ * is a different TensorRT build than the CUDA 13 one the {@code TENSORRT} backend of
+ * {@code scaleprotoseg-runtime-trt} loads; both are named {@code libnvinfer.so.10} and the dynamic
+ * loader keeps the first one loaded, so use only one of the two TensorRT backends per process. Nodes TensorRT does not take run on the CUDA provider. When the
+ * provider cannot load, {@code BackendUnavailableException} quotes ONNX Runtime's error and names
+ * the missing libraries. {@code Backend.AUTO} never tries this backend: it builds TensorRT engines
+ * while the session opens (minutes on the first start) and is chosen explicitly. Options (the same
+ * keys as the TensorRT backend; its other {@code trt.*} keys do not apply and are ignored):
+ * <ul>
+ *   <li>{@code trt.precision}: {@code fp32} (default) or {@code fp16} ({@code trt_fp16_enable});</li>
+ *   <li>{@code trt.min_shape}, {@code trt.opt_shape}, {@code trt.max_shape}: as for the TensorRT backend
+ *       ({@code NxCxHxW}, missing ones derived), as {@code trt_profile_*_shapes} of input {@code pixels}; without them ONNX
+ *       Runtime builds engines for the shapes it meets, rebuilding when a larger one arrives;</li>
+ *   <li>{@code trt.workspace_mb} ({@code trt_max_workspace_size});</li>
+ *   <li>{@code trt.cache_dir}: engine and timing cache directory ({@code trt_engine_cache_enable},
+ *       {@code trt_engine_cache_path}, {@code trt_timing_cache_enable}, {@code trt_timing_cache_path});
+ *       default {@code <optimizedModelCache>/ort-tensorrt}, none without either. ONNX Runtime keys
+ *       its engine files by model, profile, GPU and TensorRT version itself. The optimised-graph
+ *       cache below does not apply to this backend.</li>
+ * </ul>
+ * {@code ort.cuda.device} selects the GPU for both providers.
  *
  * <h2>Options</h2>
  * Passed with {@code Segmenter.Builder.option(key, value)}:

@@ -219,6 +219,11 @@ final class TrainCommand extends CommandBase {
     @Option(names = "--threshold", paramLabel = "T", description = "group weights below T are set to 0 after stage 2")
     Double threshold;
 
+    @Option(names = "--stage2-from", paramLabel = "STAGE1.ckpt",
+            description = "skip stage 1: start stage 2 from the finished stage 1 of another scaleprotoseg run "
+                    + "(its checkpoints/stage1.ckpt; same network settings)")
+    Path stageTwoFrom;
+
     @Option(names = "--stage1-only", description = "stop after stage 1 (the same as --group-warmup-steps 0 "
             + "--group-joint-steps 0); protoseg and deeplabv2 have no stage 2")
     boolean stageOneOnly;
@@ -316,7 +321,14 @@ final class TrainCommand extends CommandBase {
         long t0 = System.nanoTime();
         TrainingProgress progress = new TrainingProgress(new ProgressLines(err(), ProgressLines.interactive()));
         try {
-            result = new StageOneTrainer(cfg, train, val, out, progress, weights).device(started.device()).run(resume);
+            StageOneTrainer trainer = new StageOneTrainer(cfg, train, val, out, progress, weights).device(started.device());
+            if (stageTwoFrom != null) {
+                if (!Files.isRegularFile(stageTwoFrom)) {
+                    throw new UserError("--stage2-from " + stageTwoFrom + ": no such checkpoint");
+                }
+                trainer.startFrom(stageTwoFrom);
+            }
+            result = trainer.run(resume);
         } finally {
             progress.close();
         }

@@ -281,4 +281,18 @@ class TrainCommandTest {
         assertEquals(2, Cli.run("train", "--out", dir.resolve("bad"), "--method", "unet").exit());
         assertEquals(2, Cli.run("train").exit(), "--out is required");
     }
+
+    @Test
+    void stageTwoStartsFromAnotherRunsStageOne() throws Exception {
+        Path second = dir.resolve("stage2-only");
+        Cli.Result r = train(second, "--stage2-from", run.resolve("checkpoints").resolve("stage1.ckpt"));
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.err().contains("stage 2 starts from"), r::toString);
+        assertTrue(Files.isRegularFile(second.resolve("checkpoints").resolve("stage2.ckpt")));
+        assertTrue(Files.readAllLines(second.resolve("metrics.jsonl")).stream().noneMatch(l -> l.contains("\"phase\":\"joint\"")),
+                "stage 1 is not trained again");
+        Cli.Result missing = train(dir.resolve("stage2-missing"), "--stage2-from", dir.resolve("nope.ckpt"));
+        assertEquals(1, missing.exit(), missing::toString);
+        assertTrue(missing.err().contains("--stage2-from"), missing::toString);
+    }
 }

@@ -1,4 +1,4 @@
-package io.scaleprotoseg.runtime.ort;
+package io.scaleprotoseg.sdk.spi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The diagnosis of missing CUDA libraries searches where the Linux loader searches. */
-class CudaLibraryCheckTest {
+class LibrarySearchTest {
     @TempDir
     Path dir;
 
@@ -28,11 +28,11 @@ class CudaLibraryCheckTest {
         Path conf = dir.resolve("ld.so.conf");
         Files.writeString(conf, "include " + confDir + "/*.conf\n");
 
-        List<Path> dirs = CudaLibraryCheck.searchDirs(a + "::" + dir.resolve("missing"), conf);
+        List<Path> dirs = LibrarySearch.searchDirs(a + "::" + dir.resolve("missing"), conf);
         assertEquals(a, dirs.get(0), "LD_LIBRARY_PATH first");
         assertTrue(dirs.contains(b), "directories of included .conf files");
         assertTrue(!dirs.contains(c), "files the include pattern does not match are not read");
         assertEquals(List.of("libcuda.so.1", "libcublas.so.12", "libcublasLt.so.12", "libcufft.so.11"),
-                CudaLibraryCheck.missing(dirs, CudaLibraryCheck.REQUIRED));
+                LibrarySearch.missing(dirs, List.of("libcuda.so.1", "libcudart.so.12", "libcublas.so.12", "libcublasLt.so.12", "libcufft.so.11", "libcudnn.so.9")));
     }
 }

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.scaleprotoseg.sdk.ModelCard;
 import io.scaleprotoseg.trainer.checkpoint.TrainedModel;
 import io.scaleprotoseg.trainer.data.DatasetException;
+import io.scaleprotoseg.trainer.data.ForwardingDataset;
 import io.scaleprotoseg.trainer.data.LabelSpace;
-import io.scaleprotoseg.trainer.data.PartInfo;
 import io.scaleprotoseg.trainer.data.Sample;
 import io.scaleprotoseg.trainer.data.SegmentationDataset;
 import io.scaleprotoseg.trainer.data.Split;
@@ -172,32 +172,12 @@ final class EvalCommand extends CommandBase {
 
     /** {@code ds}, stepping {@code bar} after each sample the evaluator reads. */
     private static SegmentationDataset counting(SegmentationDataset ds, ProgressBar bar) {
-        return new SegmentationDataset() {
-            @Override
-            public String name() {
-                return ds.name();
-            }
-
-            @Override
-            public LabelSpace labels() {
-                return ds.labels();
-            }
-
-            @Override
-            public int size() {
-                return ds.size();
-            }
-
+        return new ForwardingDataset(ds) {
             @Override
             public Sample get(int index) throws DatasetException {
                 Sample s = ds.get(index);
                 bar.step();
                 return s;
-            }
-
-            @Override
-            public List<PartInfo> parts() {
-                return ds.parts();
             }
         };
     }

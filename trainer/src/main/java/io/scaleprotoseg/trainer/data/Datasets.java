@@ -161,17 +161,7 @@ public final class Datasets {
             throw new IllegalArgumentException("limit " + n + " is negative");
         }
         int size = Math.min(n, ds.size());
-        return new SegmentationDataset() {
-            @Override
-            public String name() {
-                return ds.name();
-            }
-
-            @Override
-            public LabelSpace labels() {
-                return ds.labels();
-            }
-
+        return new ForwardingDataset(ds) {
             @Override
             public int size() {
                 return size;
@@ -183,11 +173,6 @@ public final class Datasets {
                     throw new IndexOutOfBoundsException("sample " + index + " of " + size);
                 }
                 return ds.get(index);
-            }
-
-            @Override
-            public java.util.List<PartInfo> parts() {
-                return ds.parts();
             }
         };
     }

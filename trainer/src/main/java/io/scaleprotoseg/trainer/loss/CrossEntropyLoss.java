@@ -3,6 +3,7 @@ package io.scaleprotoseg.trainer.loss;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.scaleprotoseg.trainer.model.OwnedTensors;
 
 /**
  * Pixel cross-entropy at feature resolution (METHOD.md 2): the mean over the batch's non-void
@@ -42,8 +43,8 @@ public final class CrossEntropyLoss {
             }
         }
         NDManager m = logits.getManager();
-        NDArray target = m.create(onehot, s);
+        NDArray target = OwnedTensors.of(m, onehot, s);
         NDArray picked = logits.logSoftmax(1).mul(target).sum();
-        return count == 0 ? picked.mul(0f) : picked.div(-count);
+        return count == 0 ? OwnedTensors.times(picked, 0) : OwnedTensors.dividedBy(picked, -count);
     }
 }

@@ -3,6 +3,7 @@ package io.scaleprotoseg.trainer.loss;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.scaleprotoseg.trainer.model.OwnedTensors;
 
 /**
  * Entropy of the group weights (METHOD.md 2): the mean over (class, group) rows of
@@ -28,9 +29,9 @@ public final class GroupEntropyLoss {
             // a class with one prototype has a single possible row: no entropy to penalise
             norm[r] = pc > 1 ? (float) (1 / (Math.log(pc) * rows)) : 0f;
         }
-        NDArray scale = m.create(norm, new Shape(rows, 1));
+        NDArray scale = OwnedTensors.of(m, norm, new Shape(rows, 1));
         // the first operand decides where a result lives: keep every intermediate in m
-        NDArray shifted = weights.add(EPS);
+        NDArray shifted = OwnedTensors.plus(weights, EPS);
         shifted.attach(m);
         NDArray plogp = shifted.log().mul(weights);
         return plogp.mul(scale).sum().neg();

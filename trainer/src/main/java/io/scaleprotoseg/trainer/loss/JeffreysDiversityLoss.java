@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import io.scaleprotoseg.trainer.model.OwnedTensors;
 import io.scaleprotoseg.trainer.model.PrototypeTable;
 
 /**
@@ -64,7 +65,7 @@ public final class JeffreysDiversityLoss {
                 }
             }
         }
-        NDArray logq = distances.reshape(b, p, hw).add(m.create(mask, new Shape(b, p, hw))).logSoftmax(2);
+        NDArray logq = distances.reshape(b, p, hw).add(OwnedTensors.of(m, mask, new Shape(b, p, hw))).logSoftmax(2);
         NDArray q = logq.exp();
         NDArray total = null;
         int pairs = 0;
@@ -99,14 +100,15 @@ public final class JeffreysDiversityLoss {
             NDArray ls = logq.get(rows);
             NDArray a = qs.matMul(ls.transpose(0, 2, 1));
             NDArray diag = qs.mul(ls).sum(new int[] {2});
-            NDArray j2 = diag.expandDims(2).add(diag.expandDims(1)).sub(a).sub(a.transpose(0, 2, 1)).mul(0.5f);
-            NDArray term = j2.neg().exp().mul(m.create(pairMask, new Shape(b, n, n))).sum();
+            NDArray j2 = diag.expandDims(2).add(diag.expandDims(1)).sub(a).sub(a.transpose(0, 2, 1));
+            j2 = OwnedTensors.times(j2, 0.5);
+            NDArray term = j2.neg().exp().mul(OwnedTensors.of(m, pairMask, new Shape(b, n, n))).sum();
             total = total == null ? term : total.add(term);
             pairs += scalePairs;
         }
         if (total == null) {
-            return distances.sum().mul(0f);
+            return OwnedTensors.times(distances.sum(), 0);
         }
-        return total.div(pairs);
+        return OwnedTensors.dividedBy(total, pairs);
     }
 }

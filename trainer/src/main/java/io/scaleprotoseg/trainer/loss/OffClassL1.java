@@ -2,6 +2,7 @@ package io.scaleprotoseg.trainer.loss;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.scaleprotoseg.trainer.model.OwnedTensors;
 
 /** L1 on a last layer's off-class weights: sum |W[c, j]| over columns j not of class c (METHOD.md 2). */
 public final class OffClassL1 {
@@ -22,7 +23,7 @@ public final class OffClassL1 {
                 mask[cls * j + col] = columnClass[col] == cls ? 0f : 1f;
             }
         }
-        NDArray off = m.create(mask, weight.getShape());
+        NDArray off = OwnedTensors.of(m, mask, weight.getShape());
         NDArray abs = weight.abs();
         abs.attach(m);
         return off.mul(abs).sum();

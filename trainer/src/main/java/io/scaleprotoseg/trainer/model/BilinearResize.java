@@ -39,8 +39,8 @@ public final class BilinearResize {
         Shape s = x.getShape();
         int h = (int) s.get(2);
         int w = (int) s.get(3);
-        NDArray ry = m.create(matrix(h, outH, scale), new Shape(outH, h));
-        NDArray rxT = m.create(matrix(w, outW, scale), new Shape(outW, w)).transpose();
+        NDArray ry = OwnedTensors.of(m, matrix(h, outH, scale), new Shape(outH, h));
+        NDArray rxT = OwnedTensors.of(m, matrix(w, outW, scale), new Shape(outW, w)).transpose();
         return ry.matMul(x.matMul(rxT));
     }
 }

@@ -2,6 +2,7 @@ package io.scaleprotoseg.trainer.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
@@ -38,7 +39,7 @@ public final class ParameterSet implements AutoCloseable {
         if (values.containsKey(name)) {
             throw new IllegalStateException("parameter " + name + " is defined twice");
         }
-        NDArray a = manager.create(data, new Shape(shape));
+        NDArray a = OwnedTensors.of(manager, data, new Shape(shape));
         a.setName(name);
         values.put(name, a);
         groups.put(name, group);
@@ -85,7 +86,13 @@ public final class ParameterSet implements AutoCloseable {
 
     /** The values of a parameter as a Java array. */
     public float[] floats(String name) {
-        return get(name).toType(DataType.FLOAT32, false).toFloatArray();
+        NDArray a = get(name);
+        if (a.getDataType() == DataType.FLOAT32) {
+            return a.toFloatArray();
+        }
+        try (NDArray f = a.toType(DataType.FLOAT32, true)) {
+            return f.toFloatArray();
+        }
     }
 
     /** The shape of a parameter. */
@@ -99,7 +106,11 @@ public final class ParameterSet implements AutoCloseable {
         if (a.size() != data.length) {
             throw new IllegalArgumentException("parameter " + name + " has " + a.size() + " values, got " + data.length);
         }
-        a.set(data);
+        // an in-place copy from a natively owned tensor: the parameter keeps its own storage, which
+        // views and autograd may share (NDArray.set(float[]) would point it at a Java buffer)
+        try (NDArray values = OwnedTensors.of(manager, data, a.getShape())) {
+            a.set(new NDIndex(":"), values);
+        }
     }
 
     /** Removes parameters (for example duplicate prototypes) and frees them. */

@@ -91,8 +91,8 @@ public final class SegmentationNetwork {
     /** Runs the network on RGB in 0..1, [B, 3, H, W]. */
     public Outputs forward(NDArray pixels) {
         NDManager m = pixels.getManager();
-        NDArray mean = m.create(MEAN, new Shape(1, 3, 1, 1));
-        NDArray std = m.create(STD, new Shape(1, 3, 1, 1));
+        NDArray mean = OwnedTensors.of(m, MEAN, new Shape(1, 3, 1, 1));
+        NDArray std = OwnedTensors.of(m, STD, new Shape(1, 3, 1, 1));
         NDArray x = pixels.sub(mean).div(std);
         NDArray a = aspp(backbone(config.backbone(), x));
         if (config.mscScales().isEmpty()) {
@@ -127,7 +127,7 @@ public final class SegmentationNetwork {
         }
         NDArray z = Activation.sigmoid(a);
         NDArray d = distances(z);
-        NDArray g = d.add(1f).div(d.add(ACTIVATION_EPS)).log();
+        NDArray g = OwnedTensors.plus(d, 1).div(OwnedTensors.plus(d, ACTIVATION_EPS)).log();
         if (params.contains(GROUP_WEIGHTS)) {
             // stage 2 (METHOD.md 1.5): a = exp(W_groups . g), one 1x1 convolution over all groups
             int rows = (int) params.shape(GROUP_WEIGHTS)[0];
@@ -152,7 +152,7 @@ public final class SegmentationNetwork {
      */
     public void calibrateBatchNorm(NDArray pixels) {
         NDManager m = pixels.getManager();
-        NDArray x = pixels.sub(m.create(MEAN, new Shape(1, 3, 1, 1))).div(m.create(STD, new Shape(1, 3, 1, 1)));
+        NDArray x = pixels.sub(OwnedTensors.of(m, MEAN, new Shape(1, 3, 1, 1))).div(OwnedTensors.of(m, STD, new Shape(1, 3, 1, 1)));
         run(config.backbone(), x, new java.util.HashMap<>(), true);
         refreshFrozenBatchNorm();
     }
@@ -231,7 +231,7 @@ public final class SegmentationNetwork {
             t[i] = (float) (beta[i] - mean[i] * scale);
         }
         NDManager pm = params.manager();
-        return new NDArray[] {pm.create(s, new Shape(1, s.length, 1, 1)), pm.create(t, new Shape(1, t.length, 1, 1))};
+        return new NDArray[] {OwnedTensors.of(pm, s, new Shape(1, s.length, 1, 1)), OwnedTensors.of(pm, t, new Shape(1, t.length, 1, 1))};
     }
 
     /** The ASPP branches, concatenated (ScaleProtoSeg) or summed (ProtoSeg, DeepLabv2). */
@@ -269,7 +269,7 @@ public final class SegmentationNetwork {
             }
             NDArray zs = config.numScales() == 1 ? z : z.get(new NDIndex(":, {}:{}", s * dim, (s + 1) * dim));
             NDArray ps = local(m, protos.get(new NDIndex("{}:{}", start, end)));
-            NDArray kernel = local(m, ps.mul(-2f).reshape(end - start, dim, 1, 1));
+            NDArray kernel = local(m, OwnedTensors.times(ps, -2).reshape(end - start, dim, 1, 1));
             NDArray norms = local(m, ps.square().sum(new int[] {1}));
             NDArray cross = Conv2d.conv2d(zs, kernel, norms).singletonOrThrow();
             NDArray zz = zs.square().sum(new int[] {1}, true);

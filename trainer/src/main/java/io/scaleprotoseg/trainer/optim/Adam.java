@@ -168,9 +168,17 @@ public final class Adam implements AutoCloseable {
         NDList arrays = NDList.decode(manager, new ByteArrayInputStream(encoded));
         for (int i = 0; i < n; i++) {
             steps.put(names[i], counts[i]);
-            firstMoment.put(names[i], arrays.get(2 * i));
-            secondMoment.put(names[i], arrays.get(2 * i + 1));
+            firstMoment.put(names[i], owned(arrays.get(2 * i)));
+            secondMoment.put(names[i], owned(arrays.get(2 * i + 1)));
         }
+    }
+
+    /** A natively owned copy of a decoded array, which points into a Java buffer (see OwnedTensors). */
+    private NDArray owned(NDArray decoded) {
+        NDArray copy = decoded.duplicate();
+        copy.attach(manager);
+        decoded.close();
+        return copy;
     }
 
     /** Forgets all state (a new phase starts with fresh moments, as a new optimiser would). */

@@ -19,6 +19,7 @@ import io.scaleprotoseg.trainer.loss.LabelDownsampler;
 import io.scaleprotoseg.trainer.loss.OffClassL1;
 import io.scaleprotoseg.trainer.model.ImageNetWeights;
 import io.scaleprotoseg.trainer.model.Initialization;
+import io.scaleprotoseg.trainer.model.OwnedTensors;
 import io.scaleprotoseg.trainer.model.ParamGroup;
 import io.scaleprotoseg.trainer.model.ParameterSet;
 import io.scaleprotoseg.trainer.model.PrototypeTable;
@@ -345,7 +346,7 @@ public final class StageOneTrainer {
                     BatchSource.Batch b = source.batch(update * perUpdate + (long) micro * cfg.batchSize(), cfg.batchSize());
                     try (NDManager m = stepManager.newSubManager();
                             GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray x = m.create(b.pixels(), new Shape(b.size(), 3, b.height(), b.width()));
+                        NDArray x = OwnedTensors.of(m, b.pixels(), new Shape(b.size(), 3, b.height(), b.width()));
                         SegmentationNetwork.Outputs out = net.forward(x);
                         int[] labels = labelsAt(b, out.logits());
                         NDArray ceLoss = CrossEntropyLoss.compute(out.logits(), labels, train.labels().ignoreLabel());
@@ -356,7 +357,7 @@ public final class StageOneTrainer {
                                 ceLoss = ceLoss.add(CrossEntropyLoss.compute(s.logits(), labelsAt(b, s.logits()),
                                         train.labels().ignoreLabel()));
                             }
-                            ceLoss = ceLoss.div(out.scales().size() + 1);
+                            ceLoss = OwnedTensors.dividedBy(ceLoss, out.scales().size() + 1);
                         }
                         NDArray loss = ceLoss;
                         NDArray extraLoss = null;
@@ -367,15 +368,16 @@ public final class StageOneTrainer {
                                     GroupLayer.rowPrototypeCounts(net.prototypes(), c, groupsPerClass), m);
                             NDArray l1 = OffClassL1.compute(net.params().get(SegmentationNetwork.GROUP_LAST_LAYER),
                                     GroupLayer.rowClasses(c, groupsPerClass), m);
-                            loss = loss.add(extraLoss.mul((float) cfg.lambdaEntropy())).add(l1.mul((float) cfg.lambdaL1Groups()));
+                            loss = loss.add(OwnedTensors.times(extraLoss, (float) cfg.lambdaEntropy()))
+                                    .add(OwnedTensors.times(l1, (float) cfg.lambdaL1Groups()));
                         } else if (finetune) {
                             NDArray w = net.params().get("last_layer");
                             extraLoss = OffClassL1.compute(w, net.prototypes().classes(), m);
-                            loss = loss.add(extraLoss.mul((float) cfg.lambdaL1()));
+                            loss = loss.add(OwnedTensors.times(extraLoss, (float) cfg.lambdaL1()));
                         } else if (net.config().method().hasPrototypes()) {
                             extraLoss = JeffreysDiversityLoss.compute(out.distances(), labels, net.prototypes(),
                                     net.config().numScales());
-                            loss = loss.add(extraLoss.mul((float) cfg.lambdaDiversity()));
+                            loss = loss.add(OwnedTensors.times(extraLoss, (float) cfg.lambdaDiversity()));
                         }
                         float lossValue = loss.getFloat();
                         if (!Float.isFinite(lossValue)) {

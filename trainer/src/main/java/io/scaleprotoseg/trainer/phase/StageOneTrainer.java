@@ -536,7 +536,12 @@ public final class StageOneTrainer {
         state.put("dataset", train.name());
         state.put("classes", train.labels());
         PrototypeTable t = net.prototypes();
-        state.put("prototypes", Map.of("ids", t.ids(), "classes", t.classes(), "scales", t.scales()));
+        // an ordered map: Map.of iterates in a per-JVM random order, and checkpoints should be reproducible
+        Map<String, Object> table = new LinkedHashMap<>();
+        table.put("ids", t.ids());
+        table.put("classes", t.classes());
+        table.put("scales", t.scales());
+        state.put("prototypes", table);
         if (projection != null) {
             state.put("projection", projection);
         }

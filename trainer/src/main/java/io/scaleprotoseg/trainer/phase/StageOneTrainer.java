@@ -368,16 +368,16 @@ public final class StageOneTrainer {
                                     GroupLayer.rowPrototypeCounts(net.prototypes(), c, groupsPerClass), m);
                             NDArray l1 = OffClassL1.compute(net.params().get(SegmentationNetwork.GROUP_LAST_LAYER),
                                     GroupLayer.rowClasses(c, groupsPerClass), m);
-                            loss = loss.add(OwnedTensors.times(extraLoss, (float) cfg.lambdaEntropy()))
-                                    .add(OwnedTensors.times(l1, (float) cfg.lambdaL1Groups()));
+                            loss = loss.add(OwnedTensors.times(extraLoss, cfg.lambdaEntropy()))
+                                    .add(OwnedTensors.times(l1, cfg.lambdaL1Groups()));
                         } else if (finetune) {
                             NDArray w = net.params().get("last_layer");
                             extraLoss = OffClassL1.compute(w, net.prototypes().classes(), m);
-                            loss = loss.add(OwnedTensors.times(extraLoss, (float) cfg.lambdaL1()));
+                            loss = loss.add(OwnedTensors.times(extraLoss, cfg.lambdaL1()));
                         } else if (net.config().method().hasPrototypes()) {
                             extraLoss = JeffreysDiversityLoss.compute(out.distances(), labels, net.prototypes(),
                                     net.config().numScales());
-                            loss = loss.add(OwnedTensors.times(extraLoss, (float) cfg.lambdaDiversity()));
+                            loss = loss.add(OwnedTensors.times(extraLoss, cfg.lambdaDiversity()));
                         }
                         float lossValue = loss.getFloat();
                         if (!Float.isFinite(lossValue)) {

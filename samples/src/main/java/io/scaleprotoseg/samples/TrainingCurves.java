@@ -23,14 +23,18 @@ import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * A run's training curves from its {@code metrics.jsonl}: the loss terms of every update and the
- * validation mIoU, over the run's update number, drawn with XChart.
+ * A run's training curves from its {@code metrics.jsonl}: the total and each loss term of every
+ * update and the validation mIoU, over the run's update number, drawn with XChart. Logs written
+ * before the total was recorded draw without it.
  *
  * <p>A resumed run logs the updates after its last checkpoint twice; the later line wins.
  */
 final class TrainingCurves {
-    /** Loss terms in the order they are drawn. */
-    static final List<String> TERMS = List.of("ce", "div", "l1", "entropy");
+    /**
+     * Loss terms in the order they are drawn: the weighted total the update minimised, then each
+     * term unweighted (cross-entropy, diversity, off-class L1, group entropy), as the trainer logs them.
+     */
+    static final List<String> TERMS = List.of("total", "ce", "div", "l1", "entropy");
 
     /** One logged update. */
     record Update(long update, String phase, Map<String, Double> values) {

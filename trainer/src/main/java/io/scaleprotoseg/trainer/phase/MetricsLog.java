@@ -14,6 +14,14 @@ import java.util.Map;
  * The run's JSON-lines metrics log ({@code metrics.jsonl}): one object per update or validation,
  * flushed as written so that a killed run keeps what it logged. A resumed run appends; lines
  * logged after the checkpoint it resumed from appear twice, with the same step numbers.
+ *
+ * <p>An update's record: {@code phase}, {@code step} (within the phase), {@code update} (within
+ * the run), {@code total} (the weighted objective the update minimised, {@link StageObjective}),
+ * then each term unweighted: {@code ce} always, {@code div} in the stage-1 warm-up and joint
+ * phases, {@code l1} in the fine-tunes and stage 2, {@code entropy} in stage 2; each is the mean
+ * over the update's micro-batches (and over the outputs with multi-scale input); then {@code lr}
+ * and, for an update skipped for a non-finite loss or gradient, {@code skipped}. A validation's
+ * record: {@code phase}, {@code step}, {@code update}, {@code valMiou}, {@code valPixelAccuracy}.
  */
 public final class MetricsLog implements AutoCloseable {
     private static final ObjectMapper JSON = JsonMapper.builder().build();

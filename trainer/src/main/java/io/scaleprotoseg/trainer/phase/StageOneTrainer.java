@@ -12,11 +12,6 @@ import io.scaleprotoseg.trainer.checkpoint.CheckpointException;
 import io.scaleprotoseg.trainer.data.Augmentation;
 import io.scaleprotoseg.trainer.data.DatasetException;
 import io.scaleprotoseg.trainer.data.SegmentationDataset;
-import io.scaleprotoseg.trainer.loss.CrossEntropyLoss;
-import io.scaleprotoseg.trainer.loss.GroupEntropyLoss;
-import io.scaleprotoseg.trainer.loss.JeffreysDiversityLoss;
-import io.scaleprotoseg.trainer.loss.LabelDownsampler;
-import io.scaleprotoseg.trainer.loss.OffClassL1;
 import io.scaleprotoseg.trainer.model.ImageNetWeights;
 import io.scaleprotoseg.trainer.model.Initialization;
 import io.scaleprotoseg.trainer.model.OwnedTensors;
@@ -331,15 +326,14 @@ public final class StageOneTrainer {
         int total = stepsOf(phase);
         listener.phaseStarted(phase, phaseStep, total);
         net.params().setTrainable(trainable(phase));
-        boolean finetune = phase == Phase.FINETUNE || phase == Phase.FINETUNE_AFTER_PRUNE;
         boolean groupPhase = phase == Phase.GROUP_WARMUP || phase == Phase.GROUP_JOINT;
-        int groupsPerClass = cfg.network().groupsPerClass();
+        StageObjective objective = new StageObjective(StageObjective.of(phase, cfg), cfg, train.labels().ignoreLabel());
         int perUpdate = cfg.batchSize() * cfg.iterationSize();
         while (phaseStep < total) {
             int step = phaseStep;
             long update = updatesBefore(phase) + step;
-            double ce = 0;
-            double extra = 0;
+            // each term's mean over the update's micro-batches
+            Map<String, Double> terms = new LinkedHashMap<>();
             boolean nonFinite = false;
             try (NDManager stepManager = base.newSubManager()) {
                 for (int micro = 0; micro < cfg.iterationSize(); micro++) {
@@ -348,53 +342,22 @@ public final class StageOneTrainer {
                             GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         NDArray x = OwnedTensors.of(m, b.pixels(), new Shape(b.size(), 3, b.height(), b.width()));
                         SegmentationNetwork.Outputs out = net.forward(x);
-                        int[] labels = labelsAt(b, out.logits());
-                        NDArray ceLoss = CrossEntropyLoss.compute(out.logits(), labels, train.labels().ignoreLabel());
-                        if (!out.scales().isEmpty()) {
-                            // multi-scale input: the mean of the losses of every scale's output and of the fusion,
-                            // each at its own resolution (METHOD.md 1.2)
-                            for (SegmentationNetwork.Outputs s : out.scales()) {
-                                ceLoss = ceLoss.add(CrossEntropyLoss.compute(s.logits(), labelsAt(b, s.logits()),
-                                        train.labels().ignoreLabel()));
-                            }
-                            ceLoss = OwnedTensors.dividedBy(ceLoss, out.scales().size() + 1);
-                        }
-                        NDArray loss = ceLoss;
-                        NDArray extraLoss = null;
-                        if (groupPhase) {
-                            // stage 2 (METHOD.md 2): CE + l_ent * entropy of the group weights + l_l1 * off-class L1
-                            int c = net.config().numClasses();
-                            extraLoss = GroupEntropyLoss.compute(net.params().get(SegmentationNetwork.GROUP_WEIGHTS),
-                                    GroupLayer.rowPrototypeCounts(net.prototypes(), c, groupsPerClass), m);
-                            NDArray l1 = OffClassL1.compute(net.params().get(SegmentationNetwork.GROUP_LAST_LAYER),
-                                    GroupLayer.rowClasses(c, groupsPerClass), m);
-                            loss = loss.add(OwnedTensors.times(extraLoss, cfg.lambdaEntropy()))
-                                    .add(OwnedTensors.times(l1, cfg.lambdaL1Groups()));
-                        } else if (finetune) {
-                            NDArray w = net.params().get("last_layer");
-                            extraLoss = OffClassL1.compute(w, net.prototypes().classes(), m);
-                            loss = loss.add(OwnedTensors.times(extraLoss, cfg.lambdaL1()));
-                        } else if (net.config().method().hasPrototypes()) {
-                            extraLoss = JeffreysDiversityLoss.compute(out.distances(), labels, net.prototypes(),
-                                    net.config().numScales());
-                            loss = loss.add(OwnedTensors.times(extraLoss, cfg.lambdaDiversity()));
-                        }
-                        float lossValue = loss.getFloat();
-                        if (!Float.isFinite(lossValue)) {
+                        StageObjective.Terms t = objective.compute(net, out, b.labels(), b.size(), b.width(), b.height());
+                        Map<String, Double> values = t.values();
+                        if (!Double.isFinite(values.get(StageObjective.TOTAL))) {
                             nonFinite = true;
                             break;
                         }
-                        gc.backward(loss);
-                        ce += ceLoss.getFloat() / cfg.iterationSize();
-                        if (extraLoss != null) {
-                            extra += extraLoss.getFloat() / cfg.iterationSize();
-                        }
+                        gc.backward(t.total());
+                        values.forEach((k, v) -> terms.merge(k, v / cfg.iterationSize(), Double::sum));
                     }
                 }
             }
             if (nonFinite) {
                 // a non-finite loss skips the update (its gradients are dropped) rather than poisoning the
-                // weights; several in a row mean the run has diverged
+                // weights; several in a row mean the run has diverged. Its terms are not logged (they would
+                // be those of the micro-batches before the non-finite one)
+                terms.clear();
                 Adam.zeroGradients(net.params());
                 skippedInARow++;
                 listener.message("phase " + phase + " update " + (step + 1) + ": non-finite loss, update skipped");
@@ -419,16 +382,12 @@ public final class StageOneTrainer {
                 }
             }
             if (groupPhase) {
-                GroupLayer.project(net, groupsPerClass);
+                GroupLayer.project(net, cfg.network().groupsPerClass());
             }
             phaseStep++;
-            Map<String, Double> values = new LinkedHashMap<>();
-            values.put("ce", ce);
-            if (groupPhase || finetune || net.config().method().hasPrototypes()) {
-                values.put(groupPhase ? "entropy" : finetune ? "l1" : "div", extra);
-            }
-            values.put("lr", learningRate(phase, groupPhase ? ParamGroup.GROUP_WEIGHTS : finetune ? ParamGroup.LAST_LAYER
-                    : ParamGroup.ASPP_WEIGHT, step));
+            Map<String, Double> values = new LinkedHashMap<>(terms);
+            values.put("lr", learningRate(phase, groupPhase ? ParamGroup.GROUP_WEIGHTS
+                    : objective.kind() == StageObjective.Kind.FINETUNE ? ParamGroup.LAST_LAYER : ParamGroup.ASPP_WEIGHT, step));
             listener.stepFinished(phase, phaseStep, total, values);
             Map<String, Object> record = new LinkedHashMap<>();
             record.put("phase", phase.name().toLowerCase(java.util.Locale.ROOT));
@@ -448,20 +407,6 @@ public final class StageOneTrainer {
         }
         evaluate(net, log, base, adam);
         advance(adam, net);
-    }
-
-    /** The batch's labels downsampled (centre-nearest) to the resolution of {@code logits}. */
-    private static int[] labelsAt(BatchSource.Batch b, NDArray logits) {
-        Shape ls = logits.getShape();
-        int fh = (int) ls.get(2);
-        int fw = (int) ls.get(3);
-        int[] labels = new int[b.size() * fh * fw];
-        int hw = b.width() * b.height();
-        for (int i = 0; i < b.size(); i++) {
-            int[] one = java.util.Arrays.copyOfRange(b.labels(), i * hw, (i + 1) * hw);
-            System.arraycopy(LabelDownsampler.downsample(one, b.width(), b.height(), fw, fh), 0, labels, i * fh * fw, fh * fw);
-        }
-        return labels;
     }
 
     /** Moves to the next phase, with a fresh optimiser; entering stage 2 saves stage 1 and creates the groups. */

@@ -9,6 +9,10 @@ import io.scaleprotoseg.trainer.model.OwnedTensors;
  * Pixel cross-entropy at feature resolution (METHOD.md 2): the mean over the batch's non-void
  * cells of -log softmax(logits)[label]. Labels must already be at the logits' resolution
  * ({@link LabelDownsampler}).
+ *
+ * <p>A batch without a labelled cell (all void) gives 0 with a zero gradient: nothing to learn
+ * from, and the update goes on with the other terms. (The reference divides 0 by 0 there and
+ * gets NaN; the reference fixture {@code ce-allvoid} is tested against this rule.)
  */
 public final class CrossEntropyLoss {
     private CrossEntropyLoss() {

@@ -9,6 +9,10 @@ import io.scaleprotoseg.trainer.model.OwnedTensors;
  * Entropy of the group weights (METHOD.md 2): the mean over (class, group) rows of
  * -sum_j w_j log(w_j + 1e-5) / log(P_c), the sum over the class's prototypes, normalised by the
  * entropy of the uniform row. Low entropy means sparse groups.
+ *
+ * <p>A class left with a single prototype (after duplicate removal) has rows [1] and log P_c = 0:
+ * such a row adds 0, with no gradient, and still counts in the mean over rows (the reference
+ * divides by 0 there). A class with no prototype has all-zero rows, which add 0 too.
  */
 public final class GroupEntropyLoss {
     public static final float EPS = 1e-5f;

@@ -1,6 +1,7 @@
 package io.scaleprotoseg.trainer.model;
 
 import io.scaleprotoseg.sdk.ModelKind;
+import io.scaleprotoseg.trainer.random.SeedStreams;
 import java.util.SplittableRandom;
 
 /**
@@ -12,13 +13,9 @@ public final class Initialization {
     private Initialization() {
     }
 
-    /** A random stream for one parameter, split from the run seed by the parameter's name. */
+    /** A random stream for one parameter, keyed by the run seed and the parameter's name. */
     static SplittableRandom stream(long seed, String name) {
-        long h = seed * 0x9E3779B97F4A7C15L;
-        for (int i = 0; i < name.length(); i++) {
-            h = (h ^ name.charAt(i)) * 0x100000001B3L;
-        }
-        return new SplittableRandom(h);
+        return SeedStreams.stream(seed, "init:" + name);
     }
 
     static double gaussian(SplittableRandom r) {

@@ -11,8 +11,8 @@ public enum ParamGroup {
     FROZEN_BN(false),
     /** ASPP convolution weights: trained, with weight decay. */
     ASPP_WEIGHT(true),
-    /** ASPP biases: trained, no weight decay. */
-    ASPP_BIAS(false),
+    /** ASPP biases: trained, with weight decay (the reference decays them with the weights, METHOD.md 3). */
+    ASPP_BIAS(true),
     /** Prototype vectors: no weight decay. */
     PROTOTYPES(false),
     /** Stage-1 last layer (P -> C): no weight decay. */

@@ -4,6 +4,7 @@ import io.scaleprotoseg.trainer.data.Augmentation;
 import io.scaleprotoseg.trainer.data.DatasetException;
 import io.scaleprotoseg.trainer.data.Sample;
 import io.scaleprotoseg.trainer.data.SegmentationDataset;
+import io.scaleprotoseg.trainer.random.SeedStreams;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -14,7 +15,7 @@ import java.util.concurrent.Future;
 /**
  * Augmented training batches as a pure function of (seed, sample number): sample number n of the
  * run is image {@code perm_e[n mod N]} of epoch {@code e = n / N} (a permutation drawn from the seed
- * and the epoch), augmented with a random stream split from the seed and n. A resumed run
+ * and the epoch), augmented with a random stream keyed by the seed and n ({@link SeedStreams}). A resumed run
  * therefore sees exactly the batches an uninterrupted one would, with no random state to save.
  * Decoding and augmentation run on a small pool of worker threads. Thread-safe.
  */
@@ -81,14 +82,14 @@ public final class BatchSource {
         int size = data.size();
         int epoch = (int) (n / size);
         if (epoch != cachedEpoch) {
-            cachedPermutation = permutation(size, new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch));
+            cachedPermutation = permutation(size, SeedStreams.stream(seed, "epoch-order", epoch));
             cachedEpoch = epoch;
         }
         return cachedPermutation[(int) (n % size)];
     }
 
     private SplittableRandom stream(long n) {
-        return new SplittableRandom((seed ^ 0x5DEECE66DL) * 0xBF58476D1CE4E5B9L + n * 0x94D049BB133111EBL);
+        return SeedStreams.stream(seed, "augmentation", n);
     }
 
     private static int[] permutation(int n, SplittableRandom r) {

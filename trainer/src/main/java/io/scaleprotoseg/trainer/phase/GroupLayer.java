@@ -5,6 +5,7 @@ import io.scaleprotoseg.trainer.model.ParameterSet;
 import io.scaleprotoseg.trainer.model.PrototypeTable;
 import io.scaleprotoseg.trainer.model.SegmentationNetwork;
 import io.scaleprotoseg.trainer.model.SimplexProjection;
+import io.scaleprotoseg.trainer.random.SeedStreams;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -48,18 +49,10 @@ public final class GroupLayer {
         int p = table.size();
         int rows = c * groupsPerClass;
         int[][] cols = classColumns(table, c);
-        SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 0x47524F5550L);
-        float[] w = new float[rows * p];
-        for (int cls = 0; cls < c; cls++) {
-            if (cols[cls].length == 0) {
-                continue;
-            }
-            double bound = 1 / Math.sqrt(cols[cls].length);
-            for (int k = 0; k < groupsPerClass; k++) {
-                int row = cls * groupsPerClass + k;
-                for (int j : cols[cls]) {
-                    w[row * p + j] = (float) ((2 * r.nextDouble() - 1) * bound);
-                }
+        float[] w = initialDraws(table, c, groupsPerClass, seed);
+        for (int row = 0; row < rows; row++) {
+            int cls = row / groupsPerClass;
+            if (cols[cls].length > 0) {
                 SimplexProjection.projectRow(w, p, row, cols[cls]);
             }
         }
@@ -74,6 +67,28 @@ public final class GroupLayer {
         }
         params.add(SegmentationNetwork.GROUP_WEIGHTS, ParamGroup.GROUP_WEIGHTS, w, rows, p);
         params.add(SegmentationNetwork.GROUP_LAST_LAYER, ParamGroup.GROUP_LAST_LAYER, last, c, rows);
+    }
+
+    /**
+     * The group weights before their projection onto the simplex: row c*G + k holds draws from
+     * U(-1/sqrt(P_c), 1/sqrt(P_c)) on class c's prototypes (in ascending row order) and 0 elsewhere,
+     * from the run seed's own stream for the group layer.
+     */
+    static float[] initialDraws(PrototypeTable table, int numClasses, int groupsPerClass, long seed) {
+        int p = table.size();
+        int[][] cols = classColumns(table, numClasses);
+        SplittableRandom r = SeedStreams.stream(seed, "group-layer");
+        float[] w = new float[numClasses * groupsPerClass * p];
+        for (int cls = 0; cls < numClasses; cls++) {
+            double bound = 1 / Math.sqrt(Math.max(1, cols[cls].length));
+            for (int k = 0; k < groupsPerClass; k++) {
+                int row = cls * groupsPerClass + k;
+                for (int j : cols[cls]) {
+                    w[row * p + j] = (float) ((2 * r.nextDouble() - 1) * bound);
+                }
+            }
+        }
+        return w;
     }
 
     /** Projects every row back onto the simplex over its class's prototypes (after an optimiser step). */

@@ -22,6 +22,7 @@ import io.scaleprotoseg.trainer.model.SegmentationNetwork;
 import io.scaleprotoseg.trainer.model.WeightFileException;
 import io.scaleprotoseg.trainer.optim.Adam;
 import io.scaleprotoseg.trainer.optim.PolyLr;
+import io.scaleprotoseg.trainer.random.SeedStreams;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -206,7 +208,8 @@ public final class StageOneTrainer {
                         projection = Projection.run(net, train, base, patches);
                         listener.message("projection: " + net.prototypes().size() + " prototypes, "
                                 + projection.removedDuplicates().size() + " duplicates removed, "
-                                + projection.unprojected().size() + " without training cells of their class");
+                                + projection.unprojected().size() + " without training cells of their class"
+                                + unprojectedDetail(net.prototypes()));
                         evaluate(net, log, base, adam);
                         advance(adam, net);
                         break;
@@ -238,13 +241,31 @@ public final class StageOneTrainer {
     /** Frozen batch-norm statistics from a batch of training crops (random initialisation only). */
     private void calibrateBatchNorm(SegmentationNetwork net, ExecutorService workers, NDManager base) throws DatasetException {
         BatchSource calibration = new BatchSource(train, new Augmentation(cfg.minScale(), cfg.maxScale(), cfg.crop(), cfg.crop(),
-                0.5, train.labels().ignoreLabel()), cfg.seed() ^ 0xCA11B4A7EL, workers);
+                0.5, train.labels().ignoreLabel()), SeedStreams.key(cfg.seed(), "batch-norm-calibration"), workers);
         BatchSource.Batch b = calibration.batch(0, Math.max(CALIBRATION_IMAGES, cfg.batchSize()));
         JniUtils.setGradMode(false);
         try (NDManager m = base.newSubManager()) {
             net.calibrateBatchNorm(m.create(b.pixels(), new Shape(b.size(), 3, b.height(), b.width())));
         }
         listener.message("frozen batch norm calibrated on " + b.size() + " training crops (no ImageNet weights given)");
+    }
+
+    /**
+     * Names the prototypes that projection left as they were (their class has no labelled cell in
+     * the training split, METHOD.md 4), with their classes; empty when there are none.
+     */
+    private String unprojectedDetail(PrototypeTable t) {
+        if (projection.unprojected().isEmpty()) {
+            return "";
+        }
+        Set<String> classes = new TreeSet<>();
+        for (int j = 0; j < t.size(); j++) {
+            if (projection.unprojected().contains(t.ids()[j])) {
+                classes.add(train.labels().classes().get(t.classes()[j]).name());
+            }
+        }
+        return " (prototypes " + projection.unprojected() + " of " + String.join(", ", classes)
+                + " keep their trained vectors and have no source patch)";
     }
 
     private static List<Integer> idsOf(PrototypeTable t) {

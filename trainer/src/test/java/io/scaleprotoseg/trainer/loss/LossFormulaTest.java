@@ -6,8 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import io.scaleprotoseg.trainer.DjlTestBase;
+import io.scaleprotoseg.trainer.model.BackboneOp;
 import io.scaleprotoseg.trainer.model.PrototypeTable;
+import io.scaleprotoseg.trainer.model.ResNetLayout;
 import io.scaleprotoseg.trainer.optim.PolyLr;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The losses and schedules of METHOD.md 2-3 against values computed by hand. */
@@ -69,6 +73,47 @@ class LossFormulaTest extends DjlTestBase {
         // identical distributions: J2 = 0, exp(-0) = 1
         NDArray equal = manager.create(new float[] {0f, 1f, 0f, 1f}, new Shape(1, 2, 1, 2));
         assertEquals(1f, JeffreysDiversityLoss.compute(equal, new int[] {0, 0}, same, 1).getFloat(), 1e-6f);
+    }
+
+    @Test
+    void aClassOnFewerThanTwoCellsOfAnImageGivesThatImageNoPair() {
+        // image 0: class 0 on one cell (no pair); image 1: class 0 on two cells (one pair)
+        PrototypeTable table = new PrototypeTable(new int[] {0, 1}, new int[] {0, 0}, new int[] {0, 0});
+        NDArray d = manager.create(new float[] {7f, 0f, 9f, 1f, /* image 1 */ 0f, 1f, 1f, 0f}, new Shape(2, 2, 1, 2));
+        double loss = JeffreysDiversityLoss.compute(d, new int[] {0, 255, 0, 0}, table, 1).getFloat();
+        double[] q0 = softmax(0, 1);
+        double[] q1 = softmax(1, 0);
+        assertEquals(Math.exp(-(kl(q0, q1) + kl(q1, q0)) / 2), loss, 1e-5, "the mean over image 1's single pair");
+    }
+
+    /** Output positions o of in -> out where (o + 0.5) * in / out is an exact integer. */
+    private static List<Integer> ties(int in, int out) {
+        List<Integer> t = new ArrayList<>();
+        for (int o = 0; o < out; o++) {
+            if ((long) (2 * o + 1) * in % (2L * out) == 0) {
+                t.add(o);
+            }
+        }
+        return t;
+    }
+
+    @Test
+    void labelDownsamplingTiesAreRareAndTakeTheExactSource() {
+        // where the reference's image-library resize may take the neighbouring pixel (LabelDownsampler's docs)
+        assertEquals(List.of(3), ties(8, 7));
+        assertEquals(4, LabelDownsampler.source(3, 8, 7), "3.5 * 8 / 7 = 4 exactly: pixel 4");
+        assertEquals(List.of(64), ties(1024, 129), "Cityscapes rows to the projection grid");
+        assertEquals(List.of(128), ties(2048, 257), "Cityscapes columns to the projection grid");
+        List<BackboneOp> resnet = ResNetLayout.ops(ResNetLayout.Depth.R101, 1);
+        for (int crop : new int[] {321, 513}) {
+            int cells = BackboneOp.outputSize(resnet, crop);
+            assertEquals(List.of(), ties(crop, cells), "training crop " + crop + " -> " + cells);
+        }
+        // ADE20K's 512 crops map to 65 cells: the middle row and column tie (32.5 * 512 / 65 = 256)
+        assertEquals(65, BackboneOp.outputSize(resnet, 512));
+        assertEquals(List.of(32), ties(512, 65));
+        // as does every even side over an odd number of cells, e.g. the scenes preset's 96 -> 13
+        assertEquals(List.of(6), ties(96, BackboneOp.outputSize(resnet, 96)));
     }
 
     @Test

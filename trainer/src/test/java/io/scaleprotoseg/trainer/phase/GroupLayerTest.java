@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.trainer.DjlTestBase;
 import io.scaleprotoseg.trainer.loss.GroupEntropyLoss;
@@ -15,6 +17,7 @@ import io.scaleprotoseg.trainer.model.NetworkConfig;
 import io.scaleprotoseg.trainer.model.ParameterSet;
 import io.scaleprotoseg.trainer.model.PrototypeTable;
 import io.scaleprotoseg.trainer.model.SegmentationNetwork;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +32,55 @@ class GroupLayerTest extends DjlTestBase {
         double row1 = -1 * Math.log(1 + 1e-5) / Math.log(3);
         assertEquals((row0 + row1) / 2, e, 1e-6);
         assertEquals(0.6309, (row0 + row1) / 2 * 2, 1e-3, "hand value: ln 2 / ln 3 for the half-half row");
+    }
+
+    @Test
+    void aRowWhoseClassHasOnePrototypeLeftHasNoEntropyButCountsInTheMean() {
+        // after duplicate removal a class can keep a single prototype: its rows are [1], log P_c = 0;
+        // the rule is 0 for such a row, with no gradient (the reference divides by log 1 = 0)
+        NDArray w = manager.create(new float[] {1f, 0f, 0f, 0f, 0.5f, 0.5f}, new Shape(2, 3));
+        w.setRequiresGradient(true);
+        double value;
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray e = GroupEntropyLoss.compute(w, new int[] {1, 2}, manager);
+            value = e.getFloat();
+            gc.backward(e);
+        }
+        double row1 = -2 * 0.5 * Math.log(0.5 + 1e-5) / Math.log(2);
+        assertEquals(row1 / 2, value, 1e-6, "the mean over both rows, the single-prototype row adding 0");
+        float[] grad = w.getGradient().toFloatArray();
+        assertEquals(0f, grad[0], 0f, "no gradient on the single prototype's weight");
+        assertTrue(Float.isFinite(grad[4]) && grad[4] != 0f);
+    }
+
+    @Test
+    void neighbouringSeedsDrawUnrelatedGroupLayers() {
+        NetworkConfig cfg = config();
+        PrototypeTable t = PrototypeTable.initial(cfg);
+        int p = t.size();
+        for (long seed = 0; seed < 16; seed++) {
+            float[] a = GroupLayer.initialDraws(t, 2, 2, seed);
+            float[] b = GroupLayer.initialDraws(t, 2, 2, seed + 1);
+            // as uniform draws in class order: with the old derivation b's i-th draw was a's (i + 1)-th
+            List<Float> ua = new ArrayList<>();
+            List<Float> ub = new ArrayList<>();
+            for (int row = 0; row < 4; row++) {
+                for (int j = 0; j < p; j++) {
+                    if (cfg.classOf(j) == row / 2) {
+                        ua.add(a[row * p + j]);
+                        ub.add(b[row * p + j]);
+                    }
+                }
+            }
+            int shifted = 0;
+            for (int i = 0; i + 1 < ua.size(); i++) {
+                if (ub.get(i).equals(ua.get(i + 1))) {
+                    shifted++;
+                }
+            }
+            assertEquals(0, shifted, "seed " + (seed + 1) + " replays seed " + seed);
+            assertArrayEquals(a, GroupLayer.initialDraws(t, 2, 2, seed), "the same seed draws the same layer");
+        }
     }
 
     private static NetworkConfig config() {

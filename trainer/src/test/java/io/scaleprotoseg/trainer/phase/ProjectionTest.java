@@ -2,11 +2,13 @@ package io.scaleprotoseg.trainer.phase;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.trainer.DjlTestBase;
+import io.scaleprotoseg.trainer.data.InMemoryDataset;
 import io.scaleprotoseg.trainer.data.Sample;
 import io.scaleprotoseg.trainer.data.Scenes;
 import io.scaleprotoseg.trainer.data.SegmentationDataset;
@@ -16,7 +18,10 @@ import io.scaleprotoseg.trainer.model.NetworkConfig;
 import io.scaleprotoseg.trainer.model.ParameterSet;
 import io.scaleprotoseg.trainer.model.PrototypeTable;
 import io.scaleprotoseg.trainer.model.SegmentationNetwork;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -48,7 +53,7 @@ class ProjectionTest extends DjlTestBase {
                 for (int k = 0; k < dim; k++) {
                     expected[k] = f.z()[(scale * dim + k) * f.h() * f.w() + cell];
                 }
-                float[] actual = java.util.Arrays.copyOfRange(protos, row * dim, (row + 1) * dim);
+                float[] actual = Arrays.copyOfRange(protos, row * dim, (row + 1) * dim);
                 assertArrayEquals(expected, actual, 1e-6f, "prototype " + s.prototypeId() + " is its source's scale-"
                         + scale + " feature vector");
                 assertTrue(f.d()[row * f.h() * f.w() + cell] < 1e-4, "distance to its own source is ~0");
@@ -97,6 +102,83 @@ class ProjectionTest extends DjlTestBase {
             // and the removed ones really duplicated a kept vector of the same scale
             float[] kept = p.floats("prototypes");
             assertEquals(q * dim, kept.length);
+        }
+    }
+
+    @Test
+    void aClassWithoutTrainingCellsKeepsItsPrototypesUnprojectedAndTheResultNamesThem() throws Exception {
+        NetworkConfig cfg = Presets.get("scenes", ModelKind.SCALEPROTOSEG).network();
+        int absent = 1;
+        // the training split with every pixel of class 1 made void
+        List<Sample> samples = new ArrayList<>();
+        for (int i = 0; i < TRAIN.size(); i++) {
+            Sample s = TRAIN.get(i);
+            int[] labels = s.labels().clone();
+            for (int k = 0; k < labels.length; k++) {
+                if (labels[k] == absent) {
+                    labels[k] = TRAIN.labels().ignoreLabel();
+                }
+            }
+            samples.add(new Sample(s.id(), s.width(), s.height(), s.image(), labels, s.parts()));
+        }
+        SegmentationDataset without = new InMemoryDataset("scenes-without-1", TRAIN.labels(), List.of(), samples);
+        try (ParameterSet p = new ParameterSet(manager)) {
+            Initialization.create(cfg, p, 5);
+            float[] before = p.floats("prototypes");
+            SegmentationNetwork net = new SegmentationNetwork(cfg, p, PrototypeTable.initial(cfg));
+            ProjectionResult r = Projection.run(net, without, manager, new HashMap<>());
+            List<Integer> expected = new ArrayList<>();
+            for (int j = 0; j < cfg.numPrototypes(); j++) {
+                if (cfg.classOf(j) == absent) {
+                    expected.add(j);
+                }
+            }
+            assertEquals(expected, r.unprojected(), "every prototype of the absent class, and only those");
+            float[] after = p.floats("prototypes");
+            PrototypeTable t = net.prototypes();
+            int dim = cfg.dim();
+            for (int id : expected) {
+                int row = indexOf(t, id);
+                assertArrayEquals(Arrays.copyOfRange(before, id * dim, (id + 1) * dim),
+                        Arrays.copyOfRange(after, row * dim, (row + 1) * dim), "prototype " + id + " keeps its vector");
+            }
+            for (ProjectionResult.PrototypeSource src : r.sources()) {
+                assertFalse(expected.contains(src.prototypeId()), "no source for an unprojected prototype");
+            }
+            assertEquals(t.size() - expected.size(), r.sources().size());
+        }
+    }
+
+    @Test
+    void duplicatesAreRemovedWithinAScaleOnly() throws Exception {
+        NetworkConfig cfg = Presets.get("scenes", ModelKind.SCALEPROTOSEG).network();
+        try (ParameterSet p = new ParameterSet(manager)) {
+            Initialization.create(cfg, p, 7);
+            // constant features: zero ASPP kernels and the same bias in every branch, so every cell has the
+            // same vector at every scale and every prototype projects onto an identical vector
+            for (int s = 0; s < cfg.dilations().length; s++) {
+                p.set("aspp." + s + ".weight", new float[(int) p.get("aspp." + s + ".weight").size()]);
+                float[] bias = new float[cfg.dim()];
+                Arrays.fill(bias, 0.3f);
+                p.set("aspp." + s + ".bias", bias);
+            }
+            SegmentationNetwork net = new SegmentationNetwork(cfg, p, PrototypeTable.initial(cfg));
+            ProjectionResult r = Projection.run(net, TRAIN, manager, new HashMap<>());
+            assertEquals(List.of(), r.unprojected());
+            PrototypeTable t = net.prototypes();
+            int perScale = cfg.numPrototypes() / cfg.numScales();
+            int[] firstOfEachScale = new int[cfg.numScales()];
+            for (int s = 0; s < firstOfEachScale.length; s++) {
+                firstOfEachScale[s] = s * perScale;
+            }
+            assertArrayEquals(firstOfEachScale, t.ids(), "one prototype per scale survives: the first");
+            float[] kept = p.floats("prototypes");
+            for (int s = 1; s < cfg.numScales(); s++) {
+                assertArrayEquals(Arrays.copyOfRange(kept, 0, cfg.dim()),
+                        Arrays.copyOfRange(kept, s * cfg.dim(), (s + 1) * cfg.dim()), 0f,
+                        "identical vectors at other scales are not duplicates");
+            }
+            assertEquals(cfg.numPrototypes() - cfg.numScales(), r.removedDuplicates().size());
         }
     }
 

@@ -93,14 +93,18 @@ class DemoPlanTest {
                 "{\"phase\":\"warmup\",\"step\":2,\"update\":2,\"ce\":1.4,\"div\":0.8,\"lr\":0.1}",
                 "{\"phase\":\"warmup\",\"step\":2,\"update\":2,\"valMiou\":0.25,\"valPixelAccuracy\":0.5}",
                 "{\"phase\":\"joint\",\"step\":1,\"update\":3,\"ce\":1.2,\"div\":0.7,\"lr\":0.01}",
+                "{\"phase\":\"group_joint\",\"step\":1,\"update\":4,\"total\":1.3,\"ce\":1.1,\"l1\":2.0,\"entropy\":0.9,\"lr\":0.01}",
                 "{\"phase\":\"joint\",\"step\":1,\"upd",
                 "{\"phase\":\"done\",\"step\":0,\"update\":3,\"valMiou\":0.5,\"valPixelAccuracy\":0.7}", ""));
         TrainingCurves c = TrainingCurves.read(metrics);
-        assertEquals(3, c.updates().size());
+        assertEquals(4, c.updates().size());
         assertEquals(1.4, c.updates().get(1).values().get("ce"));
+        assertEquals(Map.of("total", 1.3, "ce", 1.1, "l1", 2.0, "entropy", 0.9, "lr", 0.01), c.updates().get(3).values(),
+                "the total and every term of a stage-2 update");
         assertEquals(2, c.validations().size());
         assertEquals(0.5, c.validations().get(1).miou());
-        assertEquals(List.of(new TrainingCurves.PhaseStart("warmup", 1), new TrainingCurves.PhaseStart("joint", 3)),
+        assertEquals(List.of(new TrainingCurves.PhaseStart("warmup", 1), new TrainingCurves.PhaseStart("joint", 3),
+                new TrainingCurves.PhaseStart("group_joint", 4)),
                 c.phaseStarts());
         BufferedImage loss = c.lossChart("loss", 400, 250);
         assertEquals(400, loss.getWidth());

@@ -68,6 +68,16 @@ public final class StageOneTrainer {
     private int skippedInARow;
     /** Consecutive non-finite updates after which a run is declared diverged. */
     static final int MAX_SKIPPED = 5;
+    /**
+     * How often an update with a non-finite loss or gradient is computed again, from the same
+     * batches, before it is skipped. Why: on AVX-512 CPUs, PyTorch's oneDNN convolutions now and
+     * then return a NaN gradient for narrow layers (8 channels, blocked to 16): measured here, 13 of
+     * 1,500 identical backward passes of the scenes backbone, none with oneDNN limited to AVX2
+     * ({@code ONEDNN_MAX_CPU_ISA=AVX2}). Such an event is not reproducible; computing the update
+     * again gives its true gradient, so a run stays a pure function of its seed. A NaN that
+     * persists is a real numerical problem and the update is skipped.
+     */
+    static final int RECOMPUTATIONS = 1;
     /** Training crops the frozen batch norm of a randomly initialised backbone is calibrated on. */
     static final int CALIBRATION_IMAGES = 16;
     private List<Integer> pruned = List.of();
@@ -353,53 +363,39 @@ public final class StageOneTrainer {
         while (phaseStep < total) {
             int step = phaseStep;
             long update = updatesBefore(phase) + step;
-            // each term's mean over the update's micro-batches
-            Map<String, Double> terms = new LinkedHashMap<>();
-            boolean nonFinite = false;
-            try (NDManager stepManager = base.newSubManager()) {
-                for (int micro = 0; micro < cfg.iterationSize(); micro++) {
-                    BatchSource.Batch b = source.batch(update * perUpdate + (long) micro * cfg.batchSize(), cfg.batchSize());
-                    try (NDManager m = stepManager.newSubManager();
-                            GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray x = OwnedTensors.of(m, b.pixels(), new Shape(b.size(), 3, b.height(), b.width()));
-                        SegmentationNetwork.Outputs out = net.forward(x);
-                        StageObjective.Terms t = objective.compute(net, out, b.labels(), b.size(), b.width(), b.height());
-                        Map<String, Double> values = t.values();
-                        if (!Double.isFinite(values.get(StageObjective.TOTAL))) {
-                            nonFinite = true;
-                            break;
-                        }
-                        gc.backward(t.total());
-                        values.forEach((k, v) -> terms.merge(k, v / cfg.iterationSize(), Double::sum));
-                    }
+            // an update whose loss or gradient is not finite is computed again from the same batches
+            // before it is given up (see RECOMPUTATIONS)
+            Map<String, Double> terms = null;
+            String nonFinite = null;
+            int recomputed = 0;
+            for (int attempt = 0; attempt <= RECOMPUTATIONS; attempt++) {
+                recomputed = attempt;
+                terms = accumulateGradients(net, objective, source, update * perUpdate, base);
+                if (terms == null) {
+                    nonFinite = "loss";
+                    Adam.zeroGradients(net.params());
+                } else if (adam.step(net.params(), g -> learningRate(phase, g, step), (float) cfg.weightDecay(),
+                        1f / cfg.iterationSize())) {
+                    nonFinite = null;
+                    break;
+                } else {
+                    nonFinite = "gradient of " + adam.lastNonFinite();
                 }
             }
-            if (nonFinite) {
-                // a non-finite loss skips the update (its gradients are dropped) rather than poisoning the
-                // weights; several in a row mean the run has diverged. Its terms are not logged (they would
-                // be those of the micro-batches before the non-finite one)
-                terms.clear();
-                Adam.zeroGradients(net.params());
+            if (nonFinite == null) {
+                skippedInARow = 0;
+            } else {
+                // a non-finite update is skipped (its gradients dropped) rather than poisoning the weights;
+                // several in a row mean the run has diverged. A skipped update's terms are not logged.
+                terms = Map.of();
                 skippedInARow++;
-                listener.message("phase " + phase + " update " + (step + 1) + ": non-finite loss, update skipped");
+                listener.message("phase " + phase + " update " + (step + 1) + ": non-finite " + nonFinite + " (also when "
+                        + "computed again), update skipped");
                 if (skippedInARow >= MAX_SKIPPED) {
                     throw new TrainingException("training diverged in phase " + phase + " at update " + (step + 1) + ": "
-                            + MAX_SKIPPED + " updates in a row had a non-finite loss; lower the learning rates"
-                            + " (--lr-backbone, --lr-head) or resume from an earlier checkpoint");
-                }
-            } else {
-                if (adam.step(net.params(), g -> learningRate(phase, g, step), (float) cfg.weightDecay(),
-                        1f / cfg.iterationSize())) {
-                    skippedInARow = 0;
-                } else {
-                    nonFinite = true;
-                    skippedInARow++;
-                    listener.message("phase " + phase + " update " + (step + 1) + ": non-finite gradient of " + adam.lastNonFinite()
-                            + ", update skipped");
-                    if (skippedInARow >= MAX_SKIPPED) {
-                        throw new TrainingException("training diverged in phase " + phase + " at update " + (step + 1)
-                                + ": " + MAX_SKIPPED + " updates in a row had non-finite gradients; lower the learning rates");
-                    }
+                            + MAX_SKIPPED + " updates in a row had a non-finite " + (nonFinite.equals("loss") ? "loss"
+                            : "gradient") + "; lower the learning rates (--lr-backbone, --lr-head) or resume from an"
+                            + " earlier checkpoint");
                 }
             }
             if (groupPhase) {
@@ -415,7 +411,10 @@ public final class StageOneTrainer {
             record.put("step", phaseStep);
             record.put("update", update + 1);
             record.putAll(values);
-            if (nonFinite) {
+            if (recomputed > 0 && nonFinite == null) {
+                record.put("recomputed", recomputed);
+            }
+            if (nonFinite != null) {
                 record.put("skipped", true);
             }
             log.write(record);
@@ -428,6 +427,34 @@ public final class StageOneTrainer {
         }
         evaluate(net, log, base, adam);
         advance(adam, net);
+    }
+
+    /**
+     * Runs the forward and backward passes of one update's micro-batches (run samples from
+     * {@code firstSample} on), accumulating the gradients; returns each term's mean over the
+     * micro-batches, or null as soon as a micro-batch's total is not finite.
+     */
+    private Map<String, Double> accumulateGradients(SegmentationNetwork net, StageObjective objective, BatchSource source,
+            long firstSample, NDManager base) throws DatasetException {
+        Map<String, Double> terms = new LinkedHashMap<>();
+        try (NDManager stepManager = base.newSubManager()) {
+            for (int micro = 0; micro < cfg.iterationSize(); micro++) {
+                BatchSource.Batch b = source.batch(firstSample + (long) micro * cfg.batchSize(), cfg.batchSize());
+                try (NDManager m = stepManager.newSubManager();
+                        GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray x = OwnedTensors.of(m, b.pixels(), new Shape(b.size(), 3, b.height(), b.width()));
+                    SegmentationNetwork.Outputs out = net.forward(x);
+                    StageObjective.Terms t = objective.compute(net, out, b.labels(), b.size(), b.width(), b.height());
+                    Map<String, Double> values = t.values();
+                    if (!Double.isFinite(values.get(StageObjective.TOTAL))) {
+                        return null;
+                    }
+                    gc.backward(t.total());
+                    values.forEach((k, v) -> terms.merge(k, v / cfg.iterationSize(), Double::sum));
+                }
+            }
+        }
+        return terms;
     }
 
     /** Moves to the next phase, with a fresh optimiser; entering stage 2 saves stage 1 and creates the groups. */

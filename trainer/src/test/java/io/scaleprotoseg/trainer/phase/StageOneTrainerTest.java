@@ -7,19 +7,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.trainer.checkpoint.Checkpoint;
+import io.scaleprotoseg.trainer.data.DatasetException;
+import io.scaleprotoseg.trainer.data.ForwardingDataset;
+import io.scaleprotoseg.trainer.data.Sample;
 import io.scaleprotoseg.trainer.data.Scenes;
+import io.scaleprotoseg.trainer.data.SegmentationDataset;
 import io.scaleprotoseg.trainer.data.Split;
 import io.scaleprotoseg.trainer.model.ParameterSet;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Short stage-1 runs on the built-in scenes: learning, and resume equivalence. */
+/** Short stage-1 runs on the built-in scenes: learning, resume equivalence, non-finite updates. */
 class StageOneTrainerTest {
     @TempDir
     Path dir;
@@ -105,6 +111,89 @@ class StageOneTrainerTest {
         } finally {
             collector.interrupt();
         }
+    }
+
+    /**
+     * The training split, but once {@link #arm} is called the next {@code times} samples handed out
+     * have NaN pixels: a stand-in for a spurious non-finite result of a kernel.
+     */
+    private static final class Faulty extends ForwardingDataset {
+        private final AtomicInteger faults = new AtomicInteger();
+
+        Faulty(SegmentationDataset d) {
+            super(d);
+        }
+
+        void arm(int times) {
+            faults.set(times);
+        }
+
+        @Override
+        public Sample get(int index) throws DatasetException {
+            Sample s = super.get(index);
+            if (faults.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                float[] nan = s.image().clone();
+                Arrays.fill(nan, Float.NaN);
+                return new Sample(s.id(), s.width(), s.height(), nan, s.labels(), s.parts());
+            }
+            return s;
+        }
+    }
+
+    private static TrainingListener armAtJoint(Faulty data, int times) {
+        return new TrainingListener() {
+            @Override
+            public void phaseStarted(Phase phase, int step, int total) {
+                if (phase == Phase.JOINT) {
+                    data.arm(times);
+                }
+            }
+        };
+    }
+
+    @Test
+    void anUpdateWithATransientNonFiniteLossIsComputedAgainAndTheRunIsUnchanged() throws Exception {
+        TrainingConfig cfg = Presets.get("scenes", ModelKind.SCALEPROTOSEG).withSteps(2, 4, 0).withIntervals(0, 100, 2)
+                .withStageTwo(0, 0, 1e-2, 0.5, 1e-3, 0.05);
+        Path clean = dir.resolve("clean");
+        new StageOneTrainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL), clean, null, null).run(false);
+        Faulty faulty = new Faulty(SCENES.dataset(Split.TRAIN));
+        Path recomputed = dir.resolve("recomputed");
+        new StageOneTrainer(cfg, faulty, SCENES.dataset(Split.VAL), recomputed, armAtJoint(faulty, 1), null).run(false);
+        List<String> joint1 = Files.readAllLines(recomputed.resolve("metrics.jsonl")).stream()
+                .filter(l -> l.contains("\"phase\":\"joint\",\"step\":1,")).toList();
+        assertEquals(1, joint1.size(), joint1.toString());
+        assertTrue(joint1.get(0).contains("\"recomputed\":1") && !joint1.get(0).contains("skipped"), joint1.get(0));
+        assertSameParameters(clean.resolve("checkpoints").resolve("stage1.ckpt"),
+                recomputed.resolve("checkpoints").resolve("stage1.ckpt"));
+    }
+
+    @Test
+    void updatesThatStayNonFiniteAreSkippedAndFiveInARowStopTheRun() throws Exception {
+        TrainingConfig cfg = Presets.get("scenes", ModelKind.SCALEPROTOSEG).withSteps(1, 8, 0).withIntervals(0, 100, 2)
+                .withStageTwo(0, 0, 1e-2, 0.5, 1e-3, 0.05);
+        Faulty faulty = new Faulty(SCENES.dataset(Split.TRAIN));
+        List<String> messages = new ArrayList<>();
+        TrainingListener arm = armAtJoint(faulty, Integer.MAX_VALUE);
+        TrainingListener listener = new TrainingListener() {
+            @Override
+            public void phaseStarted(Phase phase, int step, int total) {
+                arm.phaseStarted(phase, step, total);
+            }
+
+            @Override
+            public void message(String text) {
+                messages.add(text);
+            }
+        };
+        TrainingException e = assertThrows(TrainingException.class,
+                () -> new StageOneTrainer(cfg, faulty, SCENES.dataset(Split.VAL), dir, listener, null).run(false));
+        assertTrue(e.getMessage().contains("training diverged in phase JOINT at update 5")
+                && e.getMessage().contains("non-finite loss") && e.getMessage().contains("lower the learning rates"),
+                e.getMessage());
+        assertEquals(5, messages.stream().filter(m -> m.contains("update skipped")).count(), messages.toString());
+        long skipped = Files.readAllLines(dir.resolve("metrics.jsonl")).stream().filter(l -> l.contains("\"skipped\":true")).count();
+        assertEquals(4, skipped, "the fifth stops the run before it is logged");
     }
 
     /**

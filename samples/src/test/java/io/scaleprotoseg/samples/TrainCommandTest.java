@@ -90,9 +90,12 @@ class TrainCommandTest {
         for (String phase : List.of("warmup", "joint", "projection", "finetune", "group-warmup", "group-joint", "threshold")) {
             assertTrue(err.contains("\n" + phase + " 100%"), phase + " bar in\n" + err);
         }
-        assertTrue(err.matches("(?s).*joint 100%.*6/6.*ce \\d\\.\\d{4}  div \\d\\.\\d{4}  lr \\d\\.\\d{2}e-\\d\\d.*"), err);
-        assertTrue(err.contains("finetune 100%") && err.matches("(?s).*ce \\d\\.\\d{4}  l1 .*"), err);
-        assertTrue(err.matches("(?s).*group-joint 100%.*3/3.*ce \\d\\.\\d{4}  entropy \\d\\.\\d{4}  lr .*"), err);
+        // the weighted total, then each term of the phase's objective
+        assertTrue(err.matches("(?s).*joint 100%.*6/6.*total \\d\\.\\d{4}  ce \\d\\.\\d{4}  div \\d\\.\\d{4}  lr \\d\\.\\d{2}e-\\d\\d.*"),
+                err);
+        assertTrue(err.contains("finetune 100%") && err.matches("(?s).*total \\d\\.\\d{4}  ce \\d\\.\\d{4}  l1 .*"), err);
+        assertTrue(err.matches("(?s).*group-joint 100%.*3/3.*total \\d+\\.\\d{4}  ce \\d+\\.\\d{4}  l1 \\d+\\.\\d{4}  entropy \\d\\.\\d{4}  lr .*"),
+                err);
         assertTrue(err.contains("final: validation mIoU"), err);
         assertFalse(err.contains("\r"), "no carriage returns when stderr is not a terminal");
         assertFalse(err.contains("CudaUtils"), "no CUDA probe noise on a CPU run: " + err);

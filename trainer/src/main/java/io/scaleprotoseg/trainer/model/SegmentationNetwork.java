@@ -41,6 +41,8 @@ public final class SegmentationNetwork {
     private final Map<String, NDArray[]> frozenBn = new HashMap<>();
 
     public SegmentationNetwork(NetworkConfig config, ParameterSet params, PrototypeTable prototypes) {
+        // before any convolution of the process: reproducible CPU kernels for narrow layers
+        OneDnnIsa.configureFor(config);
         this.config = config;
         this.params = params;
         this.prototypes = prototypes;

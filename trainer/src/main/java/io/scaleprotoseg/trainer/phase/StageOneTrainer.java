@@ -70,12 +70,11 @@ public final class StageOneTrainer {
     static final int MAX_SKIPPED = 5;
     /**
      * How often an update with a non-finite loss or gradient is computed again, from the same
-     * batches, before it is skipped. Why: on AVX-512 CPUs, PyTorch's oneDNN convolutions now and
-     * then return a NaN gradient for narrow layers (8 channels, blocked to 16): measured here, 13 of
-     * 1,500 identical backward passes of the scenes backbone, none with oneDNN limited to AVX2
-     * ({@code ONEDNN_MAX_CPU_ISA=AVX2}). Such an event is not reproducible; computing the update
-     * again gives its true gradient, so a run stays a pure function of its seed. A NaN that
-     * persists is a real numerical problem and the update is skipped.
+     * batches, before it is skipped. A spurious NaN from a CPU kernel (oneDNN's AVX-512
+     * convolutions of narrow layers did that, see {@code OneDnnIsa}, which now avoids them) is not
+     * reproducible, and computing the update again gives its true gradient, so the run stays a
+     * pure function of its seed; a NaN that persists is a real numerical problem and the update is
+     * skipped.
      */
     static final int RECOMPUTATIONS = 1;
     /** Training crops the frozen batch norm of a randomly initialised backbone is calibrated on. */

@@ -5,6 +5,7 @@ import io.scaleprotoseg.sdk.InvalidImageException;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ComponentColorModel;
+import java.awt.image.DataBuffer;
 import java.awt.image.DataBufferByte;
 import java.awt.image.DataBufferInt;
 import java.awt.image.Raster;
@@ -19,12 +20,9 @@ import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
 /**
- * Turns images into the graph's input form: float RGB in 0..1, channel-major (CHW).
- *
- * <p>Grey images are replicated to three channels; alpha is ignored (not composited); 16-bit
- * samples keep their precision (divided by 65535); grey and component images are read as stored,
- * without the linear-grey gamma conversion that {@link BufferedImage#getRGB} applies; indexed and
- * other images go through their colour model to sRGB.
+ * Decodes image files with the SDK's checks and turns images into the graph's input form: float
+ * RGB in 0..1, channel-major (CHW). The rules of the conversion are documented on the public
+ * {@link io.scaleprotoseg.sdk.Images#toRgbChw}.
  */
 public final class ImageInput {
     private ImageInput() {
@@ -87,14 +85,25 @@ public final class ImageInput {
         }
     }
 
-    /** The image as float CHW RGB in 0..1 (a new array of 3*w*h). */
+    /** {@code BYTE_TO_UNIT[v] = v / 255f}: the exact quotient (not v * (1/255f)), looked up. */
+    private static final float[] BYTE_TO_UNIT = new float[256];
+
+    static {
+        for (int v = 0; v < 256; v++) {
+            BYTE_TO_UNIT[v] = v / 255f;
+        }
+    }
+
+    /**
+     * The image as float CHW RGB in 0..1 (a new array of 3*w*h), by the rules of
+     * {@link io.scaleprotoseg.sdk.Images#toRgbChw}: training and serving both call this.
+     */
     public static float[] toChw(BufferedImage img) {
         int w = img.getWidth();
         int h = img.getHeight();
         int plane = w * h;
         float[] out = new float[3 * plane];
         Raster raster = img.getRaster();
-        final float inv255 = 1f / 255f;
         switch (img.getType()) {
             case BufferedImage.TYPE_3BYTE_BGR:
             case BufferedImage.TYPE_4BYTE_ABGR: {
@@ -103,9 +112,9 @@ public final class ImageInput {
                     int step = img.getType() == BufferedImage.TYPE_3BYTE_BGR ? 3 : 4;
                     int first = step == 3 ? 0 : 1;
                     for (int i = 0, p = first; i < plane; i++, p += step) {
-                        out[i] = (data[p + 2] & 0xff) * inv255;
-                        out[plane + i] = (data[p + 1] & 0xff) * inv255;
-                        out[2 * plane + i] = (data[p] & 0xff) * inv255;
+                        out[i] = BYTE_TO_UNIT[data[p + 2] & 0xff];
+                        out[plane + i] = BYTE_TO_UNIT[data[p + 1] & 0xff];
+                        out[2 * plane + i] = BYTE_TO_UNIT[data[p] & 0xff];
                     }
                     return out;
                 }
@@ -117,9 +126,9 @@ public final class ImageInput {
                     int[] data = ((DataBufferInt) raster.getDataBuffer()).getData();
                     for (int i = 0; i < plane; i++) {
                         int v = data[i];
-                        out[i] = ((v >> 16) & 0xff) * inv255;
-                        out[plane + i] = ((v >> 8) & 0xff) * inv255;
-                        out[2 * plane + i] = (v & 0xff) * inv255;
+                        out[i] = BYTE_TO_UNIT[(v >> 16) & 0xff];
+                        out[plane + i] = BYTE_TO_UNIT[(v >> 8) & 0xff];
+                        out[2 * plane + i] = BYTE_TO_UNIT[v & 0xff];
                     }
                     return out;
                 }
@@ -128,38 +137,47 @@ public final class ImageInput {
             default:
                 break;
         }
-        if (img.getColorModel() instanceof ComponentColorModel && !img.isAlphaPremultiplied()) {
-            ColorSpace cs = img.getColorModel().getColorSpace();
-            int bands = raster.getNumBands();
-            int colorBands = img.getColorModel().getNumColorComponents();
-            boolean gray = cs.getType() == ColorSpace.TYPE_GRAY && colorBands == 1;
-            boolean srgb = cs.isCS_sRGB() && colorBands == 3;
-            if ((gray || srgb) && bands >= colorBands) {
-                int[] bits = img.getColorModel().getComponentSize();
+        if (img.getColorModel() instanceof ComponentColorModel cm && !img.isAlphaPremultiplied()
+                && raster.getTransferType() != DataBuffer.TYPE_FLOAT && raster.getTransferType() != DataBuffer.TYPE_DOUBLE) {
+            int colorBands = cm.getNumColorComponents();
+            int type = cm.getColorSpace().getType();
+            boolean gray = type == ColorSpace.TYPE_GRAY && colorBands == 1;
+            // any RGB space, sRGB or an embedded profile: the stored samples, no colour conversion
+            boolean rgb = type == ColorSpace.TYPE_RGB && colorBands == 3;
+            if (gray || rgb) {
                 int[] row = new int[w];
                 for (int c = 0; c < 3; c++) {
                     int band = gray ? 0 : c;
-                    float scale = 1f / ((1L << bits[band]) - 1);
+                    int bits = cm.getComponentSize(band);
+                    float max = (float) ((1L << bits) - 1);
                     for (int y = 0; y < h; y++) {
                         raster.getSamples(0, y, w, 1, band, row);
                         int base = c * plane + y * w;
-                        for (int x = 0; x < w; x++) {
-                            out[base + x] = row[x] * scale;
+                        if (bits == 8) {
+                            for (int x = 0; x < w; x++) {
+                                out[base + x] = BYTE_TO_UNIT[row[x]];
+                            }
+                        } else {
+                            for (int x = 0; x < w; x++) {
+                                out[base + x] = row[x] / max;
+                            }
                         }
                     }
                 }
                 return out;
             }
         }
+        // indexed (the palette's colour), packed, premultiplied and non-RGB images: through the
+        // colour model to 8-bit sRGB
         int[] argb = new int[w];
         for (int y = 0; y < h; y++) {
             img.getRGB(0, y, w, 1, argb, 0, w);
             int base = y * w;
             for (int x = 0; x < w; x++) {
                 int v = argb[x];
-                out[base + x] = ((v >> 16) & 0xff) * inv255;
-                out[plane + base + x] = ((v >> 8) & 0xff) * inv255;
-                out[2 * plane + base + x] = (v & 0xff) * inv255;
+                out[base + x] = BYTE_TO_UNIT[(v >> 16) & 0xff];
+                out[plane + base + x] = BYTE_TO_UNIT[(v >> 8) & 0xff];
+                out[2 * plane + base + x] = BYTE_TO_UNIT[v & 0xff];
             }
         }
         return out;

@@ -1,8 +1,8 @@
 package io.scaleprotoseg.trainer.data;
 
+import io.scaleprotoseg.sdk.Images;
+import io.scaleprotoseg.sdk.InvalidImageException;
 import java.awt.image.BufferedImage;
-import java.awt.image.ColorModel;
-import java.awt.image.ComponentColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.awt.image.WritableRaster;
@@ -20,9 +20,8 @@ import javax.imageio.stream.ImageInputStream;
  * Decoding and encoding of the image files data sets are made of, with {@link DatasetException}s
  * that name the file. Pure JDK (javax.imageio: PNG, JPEG, BMP, GIF, TIFF).
  *
- * <p>Colour images become float RGB in 0..1, channel-major ({@code value / (2^bits - 1)}, no colour
- * management: grey images are replicated into the three channels instead of going through
- * {@link BufferedImage#getRGB}, which would apply a gamma conversion). Label images must have one
+ * <p>Colour images become float RGB in 0..1, channel-major, by the SDK's conversion
+ * ({@link Images#toRgbChw}): training and serving see the same numbers for the same file. Label images must have one
  * channel: 8- or 16-bit grey (the sample is the value) or a palette image (the palette index is the
  * value, the colour is ignored).
  */
@@ -45,51 +44,12 @@ public final class ImageFiles {
         return toRgb(readImage(file, "image"));
     }
 
-    /** Converts a decoded image to RGB in 0..1 (see the class documentation for the rules). */
+    /**
+     * Converts a decoded image to RGB in 0..1 with the SDK's conversion ({@link Images#toRgbChw}),
+     * the one a deployed model's inputs go through.
+     */
     public static Rgb toRgb(BufferedImage img) {
-        int w = img.getWidth();
-        int h = img.getHeight();
-        int n = w * h;
-        float[] chw = new float[3 * n];
-        ColorModel cm = img.getColorModel();
-        Raster raster = img.getRaster();
-        int bands = raster.getNumBands();
-        if (cm instanceof IndexColorModel icm) {
-            int[] idx = raster.getSamples(0, 0, w, h, 0, new int[n]);
-            for (int i = 0; i < n; i++) {
-                int rgb = icm.getRGB(idx[i]);
-                chw[i] = ((rgb >> 16) & 0xff) / 255f;
-                chw[n + i] = ((rgb >> 8) & 0xff) / 255f;
-                chw[2 * n + i] = (rgb & 0xff) / 255f;
-            }
-        } else if (cm instanceof ComponentColorModel && (bands == 1 || bands == 2)) {
-            float max = (1 << cm.getComponentSize(0)) - 1;
-            int[] grey = raster.getSamples(0, 0, w, h, 0, new int[n]);
-            for (int i = 0; i < n; i++) {
-                float v = grey[i] / max;
-                chw[i] = v;
-                chw[n + i] = v;
-                chw[2 * n + i] = v;
-            }
-        } else if (cm instanceof ComponentColorModel && bands >= 3
-                && cm.getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_RGB) {
-            int[] buf = new int[n];
-            for (int c = 0; c < 3; c++) {
-                float max = (1 << cm.getComponentSize(c)) - 1;
-                raster.getSamples(0, 0, w, h, c, buf);
-                for (int i = 0; i < n; i++) {
-                    chw[c * n + i] = buf[i] / max;
-                }
-            }
-        } else {
-            int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
-            for (int i = 0; i < n; i++) {
-                chw[i] = ((argb[i] >> 16) & 0xff) / 255f;
-                chw[n + i] = ((argb[i] >> 8) & 0xff) / 255f;
-                chw[2 * n + i] = (argb[i] & 0xff) / 255f;
-            }
-        }
-        return new Rgb(w, h, chw);
+        return new Rgb(img.getWidth(), img.getHeight(), Images.toRgbChw(img));
     }
 
     /**
@@ -111,7 +71,9 @@ public final class ImageFiles {
     }
 
     /**
-     * Decodes any image file ImageIO can read.
+     * Decodes an image file with the SDK's decoder ({@link Images#read}): the first page, and a
+     * decoder warning (a truncated JPEG, for instance) is an error, so no half-decoded image is
+     * trained on.
      *
      * @throws DatasetException naming the file
      */
@@ -119,16 +81,11 @@ public final class ImageFiles {
         if (!Files.isRegularFile(file)) {
             throw new DatasetException(kind + " " + file + " does not exist");
         }
-        BufferedImage img;
         try {
-            img = ImageIO.read(file.toFile());
-        } catch (IOException | RuntimeException e) {
+            return Images.read(file, Long.MAX_VALUE);
+        } catch (InvalidImageException e) {
             throw new DatasetException("cannot read " + kind + " " + file + ": " + e.getMessage(), e);
         }
-        if (img == null) {
-            throw new DatasetException("cannot read " + kind + " " + file + ": not a PNG, JPEG, BMP, GIF or TIFF image");
-        }
-        return img;
     }
 
     /**

@@ -18,7 +18,9 @@ import java.util.Map;
  *
  * <p>Everything is in the coordinates of the original image ({@link #width()} x {@link #height()}),
  * row-major. Feature-resolution arrays are upsampled bilinearly (half-pixel centres, the
- * convention of the in-graph mask) when a per-pixel map is asked for.
+ * convention of the in-graph mask) when a per-pixel map is asked for; they are also available as
+ * they are, on the {@link FeatureGrid} ({@link #logits()}, {@link #groupActivations()},
+ * {@link #prototypeActivations()}), for statistics of one's own.
  *
  * <p>Immutable and thread-safe; it holds plain Java arrays only and outlives the
  * {@link Segmenter} that made it. Accessors that return arrays return copies.
@@ -130,9 +132,47 @@ public final class Segmentation {
         return mask.clone();
     }
 
-    /** The class scores at feature resolution, [C, featureHeight, featureWidth] (a copy). */
+    /** The feature grid the network decided on, with its mapping to this image's pixels. */
+    public FeatureGrid featureGrid() {
+        return new FeatureGrid(featureHeight, featureWidth, width, height);
+    }
+
+    /**
+     * The class scores at feature resolution, [C, featureHeight, featureWidth] on
+     * {@link #featureGrid()} (a copy): the logits before upsampling.
+     */
     public float[] logits() {
         return logits.clone();
+    }
+
+    /**
+     * The group activations a at feature resolution, [Ga, featureHeight, featureWidth] on
+     * {@link #featureGrid()} (a copy); channel k is the card's {@code groups().get(k)}.
+     *
+     * @throws IllegalStateException when the result carries none (a model without groups, or
+     *     {@link Evidence#NONE})
+     */
+    public float[] groupActivations() {
+        if (!head.kind().hasGroups() || groups == null) {
+            throw new IllegalStateException("this result has no group activations (model " + head.kind().id()
+                    + ", evidence " + evidence + "); use a ScaleProtoSeg model with Evidence.GROUPS or FULL");
+        }
+        return groups.clone();
+    }
+
+    /**
+     * The prototype log-activations g at feature resolution, [Pa, featureHeight, featureWidth] on
+     * {@link #featureGrid()} (a copy); channel j is the card's {@code prototypes().get(j)}.
+     *
+     * @throws IllegalStateException when the result carries none (a black box, or a ScaleProtoSeg
+     *     result below {@link Evidence#FULL})
+     */
+    public float[] prototypeActivations() {
+        if (prototypes == null) {
+            throw new IllegalStateException("this result has no prototype activations (model " + head.kind().id()
+                    + ", evidence " + evidence + "); build the Segmenter with Evidence.FULL");
+        }
+        return prototypes.clone();
     }
 
     /** The upsampled score of class {@code cls} at pixel (x, y). */

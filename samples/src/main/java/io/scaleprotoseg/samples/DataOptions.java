@@ -52,7 +52,7 @@ final class DataOptions {
 
     /** Whether this reads the built-in scenes. */
     boolean isScenes() {
-        return data == null && format == null || format != null && SCENES_NAMES.contains(format.strip().toLowerCase(Locale.ROOT));
+        return (data == null && format == null) || (format != null && SCENES_NAMES.contains(format.strip().toLowerCase(Locale.ROOT)));
     }
 
     /** Whether this reads the generic folder format (class count and names come from classes.txt). */

@@ -357,7 +357,7 @@ final class DemoCommand extends CommandBase {
         List<DemoEvaluation.TestImage> test = DemoEvaluation.images(testSamples);
         Map<ModelKind, DemoEvaluation.Result> results = new EnumMap<>(ModelKind.class);
         Map<ModelKind, Double> trainerMs = new EnumMap<>(ModelKind.class);
-        PixelPicker picker = new PixelPicker(testSamples.get(0).width());
+        PixelPicker picker = new PixelPicker();
         for (Run r : runs) {
             boolean grouped = r.kind == ModelKind.SCALEPROTOSEG;
             DemoEvaluation.Visitor visitor = !grouped ? null : (index, sample, image, s, backend) -> {
@@ -659,16 +659,11 @@ final class DemoCommand extends CommandBase {
      * right, with its full-evidence segmentation.
      */
     private static final class PixelPicker {
-        final int width;
         final Map<Integer, Integer> bestCount = new LinkedHashMap<>();
         final Map<Integer, Integer> bestIndex = new LinkedHashMap<>();
         final Map<Integer, Segmentation> bestSeg = new LinkedHashMap<>();
         Segmentation any;
         BackendInfo backend;
-
-        PixelPicker(int width) {
-            this.width = width;
-        }
 
         void offer(int index, Sample sample, Segmentation s, BackendInfo b) {
             backend = b;
@@ -740,7 +735,7 @@ final class DemoCommand extends CommandBase {
         for (int i = 0; i < mask.length; i++) {
             if (mask[i] == cls && labels[i] == cls) {
                 sx += i % width;
-                sy += i / width;
+                sy += Math.floorDiv(i, width);
                 n++;
             }
         }
@@ -751,7 +746,7 @@ final class DemoCommand extends CommandBase {
         for (int i = 0; i < mask.length; i++) {
             if (mask[i] == cls && labels[i] == cls) {
                 double dx = i % width - cx;
-                double dy = i / width - cy;
+                double dy = Math.floorDiv(i, width) - cy;
                 double d = dx * dx + dy * dy;
                 if (d < bestD) {
                     bestD = d;

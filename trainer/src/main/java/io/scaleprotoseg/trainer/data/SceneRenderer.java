@@ -81,7 +81,6 @@ final class SceneRenderer {
     private final double sidewalk;
     private final double curb = 0.25;
     private final double zNear;
-    private final long salt;
 
     private SceneRenderer(int w, int h, long seed) {
         this.w = w;
@@ -97,7 +96,7 @@ final class SceneRenderer {
         this.roadHalf = 2.8 + 1.4 * rng.nextDouble();
         this.sidewalk = 1.8 + 1.5 * rng.nextDouble();
         this.zNear = f * CAM_H / (h - yh);
-        this.salt = rng.nextLong();
+        rng.nextLong(); // a draw no texture uses any more, kept so that every scene stays as it was
     }
 
     static Scenes.Scene render(String id, int width, int height, long seed) {

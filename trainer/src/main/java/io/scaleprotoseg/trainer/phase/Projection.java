@@ -131,13 +131,12 @@ public final class Projection {
         PrototypeTable kept = net.prototypes();
         List<ProjectionResult.PrototypeSource> sources = new ArrayList<>();
         int[] dilations = cfg.dilations();
-        for (int j = 0, row = 0; j < p; j++) {
+        for (int j = 0; j < p; j++) {
             if (Arrays.binarySearch(drop, j) >= 0) {
                 continue;
             }
             int id = table.ids()[j];
             if (where[j] == null) {
-                row++;
                 continue;
             }
             int[] w = where[j];
@@ -146,7 +145,6 @@ public final class Projection {
             Sample s = train.get(w[0]);
             sources.add(new ProjectionResult.PrototypeSource(id, s.id(), w[0], w[1], w[2], box, best[j]));
             patches.put(id, patch(s, box));
-            row++;
         }
         if (kept.size() != p - drop.length) {
             throw new IllegalStateException("prototype table out of step after projection");

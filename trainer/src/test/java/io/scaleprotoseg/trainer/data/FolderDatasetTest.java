@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -154,7 +155,7 @@ class FolderDatasetTest {
         DatasetException e = assertThrows(DatasetException.class, () -> FolderDataset.open(root, Split.TRAIN).get(0));
         assertTrue(e.getMessage().contains("cannot read image " + root.resolve("train/images/a.png")), e.getMessage());
 
-        Files.write(root.resolve("val/masks/c.png"), "not a png".getBytes());
+        Files.write(root.resolve("val/masks/c.png"), "not a png".getBytes(StandardCharsets.UTF_8));
         e = assertThrows(DatasetException.class, () -> FolderDataset.open(root, Split.VAL).get(0));
         assertTrue(e.getMessage().contains("cannot read label " + root.resolve("val/masks/c.png")), e.getMessage());
     }

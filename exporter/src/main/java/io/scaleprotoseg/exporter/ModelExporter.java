@@ -12,7 +12,7 @@ import io.scaleprotoseg.sdk.ModelCard;
 import io.scaleprotoseg.sdk.ScaleProtoSegException;
 import io.scaleprotoseg.sdk.Segmentation;
 import io.scaleprotoseg.sdk.Segmenter;
-import io.scaleprotoseg.sdk.internal.Bilinear;
+import io.scaleprotoseg.sdk.FeatureGrid;
 import io.scaleprotoseg.trainer.checkpoint.CheckpointException;
 import io.scaleprotoseg.trainer.checkpoint.TrainedModel;
 import io.scaleprotoseg.trainer.data.DatasetException;
@@ -162,7 +162,7 @@ public final class ModelExporter {
                     fw = (int) ls.get(3);
                     trainerLogits = o.logits().toFloatArray();
                 }
-                int[] trainerMask = Bilinear.argmaxResized(trainerLogits, 0, c, fh, fw, s.height(), s.width());
+                int[] trainerMask = new FeatureGrid(fh, fw, s.width(), s.height()).argmaxUpsampled(trainerLogits, c);
                 Segmentation r = seg.segment(s.image(), s.width(), s.height());
                 float[] ortLogits = r.logits();
                 if (ortLogits.length != trainerLogits.length) {

@@ -1,5 +1,7 @@
 package io.scaleprotoseg.sdk;
 
+import io.scaleprotoseg.sdk.internal.Bilinear;
+
 /**
  * The grid of feature cells a model decides on (image / 8 for the DeepLabv2 backbones), and how its
  * cells map to the pixels of the original image. Feature-resolution arrays of a
@@ -72,6 +74,33 @@ public record FeatureGrid(int rows, int columns, int imageWidth, int imageHeight
         return new int[] {first(column, imageWidth, columns), first(row, imageHeight, rows),
             column == columns - 1 ? imageWidth : first(column + 1, imageWidth, columns),
             row == rows - 1 ? imageHeight : first(row + 1, imageHeight, rows)};
+    }
+
+    /**
+     * Channel {@code channel} of a feature-resolution array on this grid ({@code values[(channel *
+     * rows + row) * columns + column]}) upsampled to the image, row-major: bilinear between cell
+     * centres, clamped at the edges, as the in-graph mask and {@link Segmentation#groupMap} do.
+     */
+    public float[] upsample(float[] values, int channel) {
+        checkChannels(values, channel + 1);
+        return Bilinear.resize(values, channel * cells(), rows, columns, imageHeight, imageWidth);
+    }
+
+    /**
+     * The class of every image pixel from scores on this grid ({@code channels} channels):
+     * the argmax of the upsampled scores, ties to the lowest channel, exactly the in-graph mask
+     * (ONNX Resize then ArgMax), computed without materialising the upsampled scores.
+     */
+    public int[] argmaxUpsampled(float[] scores, int channels) {
+        checkChannels(scores, channels);
+        return Bilinear.argmaxResized(scores, 0, channels, rows, columns, imageHeight, imageWidth);
+    }
+
+    private void checkChannels(float[] values, int channels) {
+        if (channels < 1 || values.length < (long) channels * cells()) {
+            throw new IllegalArgumentException("an array of " + values.length + " values holds "
+                    + values.length / cells() + " channels of this " + rows + "x" + columns + " grid, not " + channels);
+        }
     }
 
     static int nearest(int p, int in, int out) {

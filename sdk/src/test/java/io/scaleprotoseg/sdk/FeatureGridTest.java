@@ -1,5 +1,6 @@
 package io.scaleprotoseg.sdk;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -7,7 +8,7 @@ import io.scaleprotoseg.sdk.internal.Bilinear;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
-/** The feature grid's cell-to-pixel mapping is the nearest-centre rule and tiles the image. */
+/** The feature grid's cell-to-pixel mapping (the nearest-centre rule, tiling the image) and its upsampling. */
 class FeatureGridTest {
     @Test
     void eachPixelLiesInTheRectangleOfItsNearestCellAndTheRectanglesTileTheImage() {
@@ -37,6 +38,37 @@ class FeatureGridTest {
                 }
             }
         }
+    }
+
+    @Test
+    void upsamplingAndTheUpsampledArgmaxAgree() {
+        FeatureGrid g = new FeatureGrid(3, 4, 13, 9);
+        int channels = 3;
+        float[] scores = new float[channels * g.cells()];
+        for (int i = 0; i < scores.length; i++) {
+            scores[i] = (float) Math.sin(i * 1.7);
+        }
+        scores[2 * g.cells() + 5] = scores[5]; // a tie between channels 0 and 2 at one cell
+        int[] mask = g.argmaxUpsampled(scores, channels);
+        float[][] maps = new float[channels][];
+        for (int c = 0; c < channels; c++) {
+            maps[c] = g.upsample(scores, c);
+            assertEquals(13 * 9, maps[c].length);
+        }
+        for (int p = 0; p < mask.length; p++) {
+            int best = 0;
+            for (int c = 1; c < channels; c++) {
+                if (maps[c][p] > maps[best][p]) {
+                    best = c;
+                }
+            }
+            assertEquals(best, mask[p], "pixel " + p);
+        }
+        // a grid the size of the image is the identity
+        FeatureGrid same = new FeatureGrid(2, 3, 3, 2);
+        float[] v = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+        assertArrayEquals(new float[] {7, 8, 9, 10, 11, 12}, same.upsample(v, 1));
+        assertThrows(IllegalArgumentException.class, () -> same.upsample(v, 2), "only two channels");
     }
 
     @Test

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import io.scaleprotoseg.sdk.ModelKind;
-import io.scaleprotoseg.sdk.internal.Bilinear;
+import io.scaleprotoseg.sdk.FeatureGrid;
 import io.scaleprotoseg.trainer.checkpoint.Checkpoint;
 import io.scaleprotoseg.trainer.checkpoint.TrainedModel;
 import io.scaleprotoseg.trainer.data.DatasetException;
@@ -111,11 +111,12 @@ public final class InterpretabilityAnalysis {
                 Maps maps = maps(net, s.image(), s, manager, grouped);
                 int w = s.width();
                 int h = s.height();
+                FeatureGrid grid = new FeatureGrid(maps.fh, maps.fw, w, h);
                 for (int j = 0; j < pa; j++) {
                     if (!active[j]) {
                         continue;
                     }
-                    float[] map = Bilinear.resize(maps.g, j * maps.cells(), maps.fh, maps.fw, h, w);
+                    float[] map = grid.upsample(maps.g, j);
                     int sc = table.scales()[j];
                     for (int q = 0; q < PERCENTILES.length; q++) {
                         ConnectedComponents.Result cc = ConnectedComponents.of(ActivationMaps.aboveQuantile(map,
@@ -129,10 +130,8 @@ public final class InterpretabilityAnalysis {
                     for (int cls = 0; cls < c; cls++) {
                         for (int a = 0; a < g; a++) {
                             for (int b = a + 1; b < g; b++) {
-                                boolean[] ma = ActivationMaps.top(Bilinear.resize(maps.groups, (cls * g + a) * maps.cells(),
-                                        maps.fh, maps.fw, h, w), GROUP_TOP);
-                                boolean[] mb = ActivationMaps.top(Bilinear.resize(maps.groups, (cls * g + b) * maps.cells(),
-                                        maps.fh, maps.fw, h, w), GROUP_TOP);
+                                boolean[] ma = ActivationMaps.top(grid.upsample(maps.groups, cls * g + a), GROUP_TOP);
+                                boolean[] mb = ActivationMaps.top(grid.upsample(maps.groups, cls * g + b), GROUP_TOP);
                                 overlapSum[cls] += ActivationMaps.iou(ma, mb);
                                 overlapN[cls]++;
                             }
@@ -146,9 +145,8 @@ public final class InterpretabilityAnalysis {
                         if (!active[j] || !contains(s.labels(), table.classes()[j])) {
                             continue;
                         }
-                        clean.get(j).add(PartPresence.present(Bilinear.resize(maps.g, j * maps.cells(), maps.fh, maps.fw,
-                                h, w), s.parts(), w, h));
-                        noisy.get(j).add(PartPresence.present(Bilinear.resize(nm.g, j * nm.cells(), nm.fh, nm.fw, h, w),
+                        clean.get(j).add(PartPresence.present(grid.upsample(maps.g, j), s.parts(), w, h));
+                        noisy.get(j).add(PartPresence.present(new FeatureGrid(nm.fh, nm.fw, w, h).upsample(nm.g, j),
                                 s.parts(), w, h));
                     }
                 }
@@ -201,9 +199,6 @@ public final class InterpretabilityAnalysis {
 
     /** Feature-resolution maps of one image. */
     private record Maps(float[] g, float[] groups, int fh, int fw) {
-        int cells() {
-            return fh * fw;
-        }
     }
 
     private static Maps maps(SegmentationNetwork net, float[] image, Sample s, NDManager base, boolean groups) {

@@ -3,7 +3,7 @@ package io.scaleprotoseg.trainer.phase;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
-import io.scaleprotoseg.sdk.internal.Bilinear;
+import io.scaleprotoseg.sdk.FeatureGrid;
 import io.scaleprotoseg.trainer.data.DatasetException;
 import io.scaleprotoseg.trainer.data.Sample;
 import io.scaleprotoseg.trainer.data.SegmentationDataset;
@@ -47,7 +47,7 @@ public final class Evaluator {
             var out = net.forward(m.create(s.image(), new Shape(1, 3, s.height(), s.width())));
             Shape ls = out.logits().getShape();
             float[] logits = out.logits().toFloatArray();
-            return Bilinear.argmaxResized(logits, 0, (int) ls.get(1), (int) ls.get(2), (int) ls.get(3), s.height(), s.width());
+            return new FeatureGrid((int) ls.get(2), (int) ls.get(3), s.width(), s.height()).argmaxUpsampled(logits, (int) ls.get(1));
         }
     }
 }

@@ -1,0 +1,2 @@
+/** Random streams keyed by a run's seed, for reproducible and independent draws. */
+package io.scaleprotoseg.trainer.random;

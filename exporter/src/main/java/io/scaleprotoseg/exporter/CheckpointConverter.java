@@ -1,5 +1,6 @@
 package io.scaleprotoseg.exporter;
 
+import ai.djl.engine.Engine;
 import io.scaleprotoseg.exporter.graph.Aspp;
 import io.scaleprotoseg.exporter.graph.DeepLabResNet;
 import io.scaleprotoseg.exporter.graph.FloatTensor;
@@ -221,8 +222,8 @@ public final class CheckpointConverter {
         Map<String, String> software = new LinkedHashMap<>();
         software.put("java", System.getProperty("java.version"));
         software.put("scaleprotoseg", version());
-        software.put("djl", ai.djl.engine.Engine.class.getPackage().getImplementationVersion() == null ? "0.35.1"
-                : ai.djl.engine.Engine.class.getPackage().getImplementationVersion());
+        software.put("djl", Engine.class.getPackage().getImplementationVersion() == null ? "0.35.1"
+                : Engine.class.getPackage().getImplementationVersion());
         Map<String, String> allNotes = new LinkedHashMap<>();
         allNotes.put("method", cfg.network().method().id());
         allNotes.put("preset", cfg.preset());

@@ -13,6 +13,7 @@ import io.scaleprotoseg.trainer.data.SegmentationDataset;
 import io.scaleprotoseg.trainer.data.Split;
 import io.scaleprotoseg.trainer.phase.Evaluator;
 import io.scaleprotoseg.trainer.phase.TrainingConfig;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,10 +22,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import me.tongfei.progressbar.ProgressBar;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code eval}: the un-augmented mIoU, pixel accuracy and per-class IoU of a trained run on a
@@ -138,7 +139,7 @@ final class EvalCommand extends CommandBase {
     }
 
     private void writeJson(Path file, TrainingConfig cfg, String trainedOn, SegmentationDataset ds, Evaluator.Result r,
-            LabelSpace labels, double seconds) throws java.io.IOException {
+            LabelSpace labels, double seconds) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("run", run.toAbsolutePath().normalize().toString());
         m.put("checkpoint", file.toAbsolutePath().normalize().toString());

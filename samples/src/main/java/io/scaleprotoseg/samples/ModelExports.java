@@ -2,6 +2,7 @@ package io.scaleprotoseg.samples;
 
 import io.scaleprotoseg.sdk.ModelCard;
 import io.scaleprotoseg.sdk.ModelFormatException;
+import io.scaleprotoseg.trainer.checkpoint.Checkpoint;
 import io.scaleprotoseg.trainer.phase.TrainingConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -144,7 +145,7 @@ final class ModelExports {
         }
         TrainingConfig cfg;
         try {
-            cfg = io.scaleprotoseg.trainer.checkpoint.Checkpoint.json().convertValue(state.get("config"), TrainingConfig.class);
+            cfg = Checkpoint.json().convertValue(state.get("config"), TrainingConfig.class);
         } catch (IllegalArgumentException e) {
             return "the checkpoint's configuration cannot be read";
         }

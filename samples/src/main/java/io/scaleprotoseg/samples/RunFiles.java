@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
@@ -72,7 +73,7 @@ final class RunFiles {
 
     /** The files that show a run is there, for messages. */
     static List<String> runMarkers(Path runDir) {
-        List<String> out = new java.util.ArrayList<>();
+        List<String> out = new ArrayList<>();
         if (Files.exists(runDir.resolve(CONFIG))) {
             out.add(CONFIG);
         }

@@ -14,6 +14,7 @@ import io.scaleprotoseg.trainer.phase.Phase;
 import io.scaleprotoseg.trainer.phase.Presets;
 import io.scaleprotoseg.trainer.phase.StageOneTrainer;
 import io.scaleprotoseg.trainer.phase.TrainingConfig;
+import java.io.PrintWriter;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,10 +26,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code train}: ScaleProtoSeg (stage 1, then stage 2 unless --stage1-only), or the ProtoSeg /
@@ -630,7 +631,7 @@ final class TrainCommand extends CommandBase {
     }
 
     /** The per-class IoU table: id, class name, IoU ("-" where the class is neither labelled nor predicted). */
-    static void printClassIou(java.io.PrintWriter o, LabelSpace labels, double[] iou) {
+    static void printClassIou(PrintWriter o, LabelSpace labels, double[] iou) {
         int w = Math.max(5, labels.classes().stream().mapToInt(ci -> ci.name().length()).max().orElse(5));
         o.printf(Locale.ROOT, "  %4s  %-" + w + "s  %6s%n", "id", "class", "IoU");
         for (ModelCard.ClassInfo ci : labels.classes()) {

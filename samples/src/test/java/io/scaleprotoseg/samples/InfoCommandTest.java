@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.scaleprotoseg.samples.quickstart.SceneClass;
 import io.scaleprotoseg.sdk.ModelKind;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -79,7 +80,7 @@ class InfoCommandTest {
 
     @Test
     void aFileThatIsNoModelIsAUserError() throws IOException {
-        Path bogus = java.nio.file.Files.writeString(dir.resolve("bogus.onnx"), "definitely not protobuf");
+        Path bogus = Files.writeString(dir.resolve("bogus.onnx"), "definitely not protobuf");
         Cli.Result r = Cli.run("info", bogus);
         assertEquals(1, r.exit(), r::toString);
         assertTrue(r.err().contains("bogus.onnx"), r::toString);

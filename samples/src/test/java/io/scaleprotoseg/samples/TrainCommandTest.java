@@ -11,6 +11,7 @@ import io.scaleprotoseg.trainer.phase.Presets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -40,7 +41,7 @@ class TrainCommandTest {
     }
 
     private static Cli.Result train(Path out, Object... more) {
-        List<Object> args = new java.util.ArrayList<>(List.of("train", "--out", out));
+        List<Object> args = new ArrayList<>(List.of("train", "--out", out));
         args.addAll(TINY);
         args.addAll(List.of(more));
         return Cli.run(args.toArray());

@@ -1,5 +1,7 @@
 package io.scaleprotoseg.sdk;
 
+import java.util.Locale;
+
 /**
  * Where a model runs. Providers for the concrete backends are found on the class path with
  * {@link java.util.ServiceLoader} (module {@code scaleprotoseg-runtime-ort} serves the three ONNX
@@ -38,7 +40,7 @@ public enum Backend {
      * {@code tensorrt}, {@code ort-tensorrt}).
      */
     public static Backend parse(String text) {
-        String key = text.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+        String key = text.trim().toUpperCase(Locale.ROOT).replace('-', '_');
         for (Backend b : values()) {
             if (b.name().equals(key)) {
                 return b;
@@ -50,6 +52,6 @@ public enum Backend {
 
     /** The command-line spelling. */
     public String cliName() {
-        return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 }

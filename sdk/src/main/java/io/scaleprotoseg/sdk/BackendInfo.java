@@ -1,5 +1,7 @@
 package io.scaleprotoseg.sdk;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -12,7 +14,7 @@ import java.util.Map;
  */
 public record BackendInfo(Backend backend, String description, Map<Backend, String> skipped) {
     public BackendInfo {
-        skipped = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(skipped));
+        skipped = Collections.unmodifiableMap(new LinkedHashMap<>(skipped));
     }
 
     @Override

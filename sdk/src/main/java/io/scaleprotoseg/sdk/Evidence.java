@@ -1,5 +1,7 @@
 package io.scaleprotoseg.sdk;
 
+import java.util.Locale;
+
 /**
  * How much of the decision a {@link Segmentation} keeps. More evidence means more model outputs
  * are computed and copied back; the mask and the class scores are always there.
@@ -19,7 +21,7 @@ public enum Evidence {
     /** Parses the command-line spelling ({@code none}, {@code groups}, {@code full}). */
     public static Evidence parse(String text) {
         try {
-            return valueOf(text.trim().toUpperCase(java.util.Locale.ROOT));
+            return valueOf(text.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("unknown evidence level '" + text + "': use none, groups or full", e);
         }

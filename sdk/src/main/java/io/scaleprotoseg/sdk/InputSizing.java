@@ -1,5 +1,7 @@
 package io.scaleprotoseg.sdk;
 
+import java.util.Locale;
+
 /**
  * How an image is sized before it enters the network. Whatever the policy, every result
  * ({@link Segmentation#mask()}, scores, heat maps, explanations) is in the coordinates of the
@@ -46,7 +48,7 @@ public final class InputSizing {
 
     /** Parses {@code keep}, {@code WxH} or a single number (shorter side). */
     public static InputSizing parse(String text) {
-        String t = text.trim().toLowerCase(java.util.Locale.ROOT);
+        String t = text.trim().toLowerCase(Locale.ROOT);
         try {
             if (t.equals("keep")) {
                 return keep();

@@ -4,9 +4,11 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.scaleprotoseg.sdk.internal.Json;
+import io.scaleprotoseg.sdk.internal.OnnxModelFile;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
@@ -189,8 +191,8 @@ public record ModelCard(
      *
      * @throws ModelFormatException naming the file and the first violation
      */
-    public static ModelCard read(java.nio.file.Path model) throws ModelFormatException {
-        return io.scaleprotoseg.sdk.internal.OnnxModelFile.read(model).card();
+    public static ModelCard read(Path model) throws ModelFormatException {
+        return OnnxModelFile.read(model).card();
     }
 
     /**

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -476,7 +477,7 @@ public final class Segmentation {
                     List.copyOf(topProtos.subList(0, Math.min(topK, topProtos.size())))));
         }
         return new Summary(width, height, networkWidth, networkHeight, head.kind().id(), backend.cliName(),
-                inferenceNanos / 1e6, totalNanos / 1e6, evidence.name().toLowerCase(java.util.Locale.ROOT), classes);
+                inferenceNanos / 1e6, totalNanos / 1e6, evidence.name().toLowerCase(Locale.ROOT), classes);
     }
 
     /** {@link #summary(int)} as pretty-printed JSON. */

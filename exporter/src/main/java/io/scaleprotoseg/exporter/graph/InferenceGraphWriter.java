@@ -6,6 +6,7 @@ import static io.scaleprotoseg.exporter.graph.OnnxGraphBuilder.string;
 
 import ai.onnx.proto.OnnxMl;
 import io.scaleprotoseg.sdk.ModelCard;
+import io.scaleprotoseg.sdk.ModelFormatException;
 import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.sdk.spi.ModelOutput;
 import java.io.IOException;
@@ -13,8 +14,12 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Writes the inference graph of a ScaleProtoSeg, ProtoSeg or DeepLabv2 model as one ONNX file
@@ -59,7 +64,7 @@ public final class InferenceGraphWriter {
         Path tmp = Files.createTempFile(dir, out.getFileName().toString(), ".tmp");
         // createTempFile makes the file private (0600); a model or checkpoint is an ordinary file (0644)
         if (Files.getFileStore(tmp).supportsFileAttributeView("posix")) {
-            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
         }
         try {
             try (OutputStream os = Files.newOutputStream(tmp)) {
@@ -76,7 +81,7 @@ public final class InferenceGraphWriter {
         ModelCard card = model.card();
         try {
             card.validate("model card");
-        } catch (io.scaleprotoseg.sdk.ModelFormatException e) {
+        } catch (ModelFormatException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
         validate(model);
@@ -180,7 +185,7 @@ public final class InferenceGraphWriter {
     /** Backbone and ASPP on {@code x}; returns the pre-sigmoid head features (or logits for DeepLabv2). */
     private static String trunk(OnnxGraphBuilder g, InferenceModel model, String x) {
         int[] counter = {0};
-        String y = layers(g, model.backbone(), x, "backbone", counter, new java.util.HashMap<>());
+        String y = layers(g, model.backbone(), x, "backbone", counter, new HashMap<>());
         List<String> branches = new ArrayList<>();
         int i = 0;
         for (Layer.Conv b : model.aspp().branches()) {
@@ -193,7 +198,7 @@ public final class InferenceGraphWriter {
     }
 
     private static String layers(OnnxGraphBuilder g, List<Layer> layers, String x, String prefix, int[] counter,
-            java.util.Map<String, String> saved) {
+            Map<String, String> saved) {
         String y = x;
         for (Layer l : layers) {
             String name = prefix + "." + counter[0]++;
@@ -283,7 +288,7 @@ public final class InferenceGraphWriter {
                 slices.add(g.fresh("z_scale" + s));
             }
             long[] split = new long[numScales];
-            java.util.Arrays.fill(split, dim);
+            Arrays.fill(split, dim);
             g.nodeMulti("Split", List.of(z, g.int64Init("split", split)), slices, integer("axis", 1));
         } else {
             slices.add(z);
@@ -321,7 +326,7 @@ public final class InferenceGraphWriter {
     static void validate(InferenceModel model) {
         ModelCard card = model.card();
         ModelKind kind = card.method();
-        int channels = walk(model.backbone(), 3, "backbone", new java.util.HashMap<>());
+        int channels = walk(model.backbone(), 3, "backbone", new HashMap<>());
         Aspp aspp = model.aspp();
         if (aspp.branches().get(0).inChannels() != channels) {
             throw new IllegalArgumentException("the ASPP takes " + aspp.branches().get(0).inChannels()
@@ -405,7 +410,7 @@ public final class InferenceGraphWriter {
     }
 
     /** Follows channel counts through layers; returns the output channels. */
-    private static int walk(List<Layer> layers, int channels, String where, java.util.Map<String, Integer> saved) {
+    private static int walk(List<Layer> layers, int channels, String where, Map<String, Integer> saved) {
         int c = channels;
         int i = 0;
         for (Layer l : layers) {

@@ -4,9 +4,13 @@ import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Low-level assembly of an ONNX graph with the {@code ai.onnx.proto.OnnxMl} protobuf classes:
@@ -17,7 +21,7 @@ final class OnnxGraphBuilder {
     private final OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder();
     private final Map<float[], String> floatInits = new IdentityHashMap<>();
     private final Map<Object, List<String>> memo = new IdentityHashMap<>();
-    private final java.util.Set<String> names = new java.util.HashSet<>();
+    private final Set<String> names = new HashSet<>();
     private int counter;
 
     OnnxGraphBuilder(String name) {
@@ -73,7 +77,7 @@ final class OnnxGraphBuilder {
      * The initializer names made for {@code key} (by identity), making them once with
      * {@code make}: a layer emitted several times (multi-scale input) shares its weights.
      */
-    List<String> initializersOf(Object key, java.util.function.Supplier<List<String>> make) {
+    List<String> initializersOf(Object key, Supplier<List<String>> make) {
         return memo.computeIfAbsent(key, k -> make.get());
     }
 
@@ -102,7 +106,7 @@ final class OnnxGraphBuilder {
 
     /** Adds a node with one output named {@code output} (or a fresh one when null). */
     String node(String op, List<String> inputs, String output, OnnxMl.AttributeProto... attrs) {
-        String out = output == null ? fresh(op.toLowerCase(java.util.Locale.ROOT)) : output;
+        String out = output == null ? fresh(op.toLowerCase(Locale.ROOT)) : output;
         nodeMulti(op, inputs, List.of(out), attrs);
         return out;
     }

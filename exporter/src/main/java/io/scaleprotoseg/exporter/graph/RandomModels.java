@@ -1,12 +1,14 @@
 package io.scaleprotoseg.exporter.graph;
 
-import io.scaleprotoseg.trainer.model.ResNetLayout;
 import io.scaleprotoseg.sdk.ModelCard;
 import io.scaleprotoseg.sdk.ModelKind;
+import io.scaleprotoseg.trainer.model.ResNetLayout;
+import java.awt.Color;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Models with random weights in the exact layout of the three kinds, for tests, benchmarks and
@@ -102,7 +104,7 @@ public final class RandomModels {
 
         List<ModelCard.ClassInfo> classes = new ArrayList<>();
         for (int i = 0; i < c; i++) {
-            int rgb = java.awt.Color.HSBtoRGB(i / (float) c, 0.8f, 0.9f) & 0xffffff;
+            int rgb = Color.HSBtoRGB(i / (float) c, 0.8f, 0.9f) & 0xffffff;
             classes.add(new ModelCard.ClassInfo(i, "class" + i, String.format("#%06x", rgb)));
         }
         int numScales = kind == ModelKind.SCALEPROTOSEG ? dil.length : 1;
@@ -194,7 +196,7 @@ public final class RandomModels {
     }
 
     /** 1 (own class) / -0.5 (other classes) plus noise, as a trained last layer looks. */
-    private static FloatTensor classIdentity(SplittableRandom rnd, int c, int cols, java.util.function.IntUnaryOperator classOf) {
+    private static FloatTensor classIdentity(SplittableRandom rnd, int c, int cols, IntUnaryOperator classOf) {
         float[] d = new float[c * cols];
         for (int cls = 0; cls < c; cls++) {
             for (int j = 0; j < cols; j++) {

@@ -10,6 +10,7 @@ import io.scaleprotoseg.sdk.ModelCard;
 import io.scaleprotoseg.sdk.ModelKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -118,7 +119,7 @@ class InferenceGraphWriterTest {
         refuses("the ASPP takes 16 channels but the backbone gives 8", new InferenceModel(m.card(), cut, m.aspp(), m.head()));
         Layer.Conv first = (Layer.Conv) m.backbone().get(0);
         Layer.Conv wrong = new Layer.Conv(FloatTensor.zeros(8, 4, 3, 3), null, 2, 1, 1, null, true);
-        List<Layer> bad = new java.util.ArrayList<>(m.backbone());
+        List<Layer> bad = new ArrayList<>(m.backbone());
         bad.set(0, wrong);
         refuses("backbone[0]: conv takes 4 channels but receives 3", new InferenceModel(m.card(), bad, m.aspp(), m.head()));
         assertEquals(3, first.inChannels());

@@ -2,7 +2,9 @@ package io.scaleprotoseg.exporter.graph;
 
 import io.scaleprotoseg.sdk.ModelCard;
 import io.scaleprotoseg.sdk.ModelKind;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * An independent plain-Java, double-precision forward pass of an {@link InferenceModel}, written
@@ -138,7 +140,7 @@ public final class ReferenceForward {
     }
 
     private static Map3 trunk(InferenceModel model, Map3 x) {
-        Map3 y = layers(model.backbone(), x, new java.util.HashMap<>());
+        Map3 y = layers(model.backbone(), x, new HashMap<>());
         Aspp aspp = model.aspp();
         Map3 out = null;
         int b = 0;
@@ -164,7 +166,7 @@ public final class ReferenceForward {
         return out;
     }
 
-    private static Map3 layers(List<Layer> layers, Map3 x, java.util.Map<String, Map3> saved) {
+    private static Map3 layers(List<Layer> layers, Map3 x, Map<String, Map3> saved) {
         Map3 y = x;
         for (Layer l : layers) {
             if (l instanceof Layer.Conv c) {

@@ -14,6 +14,7 @@ import io.scaleprotoseg.sdk.spi.EngineConfig;
 import io.scaleprotoseg.sdk.spi.InferenceEngine;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -22,7 +23,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.EnumSet;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -161,7 +164,7 @@ public final class OrtBackendProvider implements BackendProvider {
     private static void addTensorRt(OrtSession.SessionOptions opts, int device, OrtTensorRtOptions trt)
             throws BackendUnavailableException {
         try (OrtTensorRTProviderOptions p = new OrtTensorRTProviderOptions(device)) {
-            for (java.util.Map.Entry<String, String> e : trt.providerOptions().entrySet()) {
+            for (Map.Entry<String, String> e : trt.providerOptions().entrySet()) {
                 p.add(e.getKey(), e.getValue());
             }
             if (trt.cacheDir() != null) {
@@ -190,8 +193,8 @@ public final class OrtBackendProvider implements BackendProvider {
     }
 
     /** "; not found: ..." naming the libraries of {@code required} this host lacks, or "". */
-    private static String missingLibraries(java.util.List<String> required) {
-        java.util.List<String> missing = CudaLibraryCheck.missingOnThisHost(required);
+    private static String missingLibraries(List<String> required) {
+        List<String> missing = CudaLibraryCheck.missingOnThisHost(required);
         return missing.isEmpty() ? "" : "; not found on the library path: " + String.join(", ", missing);
     }
 
@@ -232,7 +235,7 @@ public final class OrtBackendProvider implements BackendProvider {
             Files.createDirectories(dir);
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             try (InputStream in = new DigestInputStream(Files.newInputStream(model), sha)) {
-                in.transferTo(java.io.OutputStream.nullOutputStream());
+                in.transferTo(OutputStream.nullOutputStream());
             }
             String hash = HexFormat.of().formatHex(sha.digest()).substring(0, 32);
             String ep = backend == Backend.ORT_CUDA ? "cuda" + device : "cpu";

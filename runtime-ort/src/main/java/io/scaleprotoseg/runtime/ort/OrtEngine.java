@@ -12,6 +12,7 @@ import io.scaleprotoseg.sdk.spi.EngineResult;
 import io.scaleprotoseg.sdk.spi.InferenceEngine;
 import io.scaleprotoseg.sdk.spi.InputBatch;
 import io.scaleprotoseg.sdk.spi.ModelOutput;
+import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -19,6 +20,7 @@ import java.nio.IntBuffer;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -69,8 +71,8 @@ final class OrtEngine implements InferenceEngine {
 
     /** Pinned output tensors over direct buffers, for one shape. */
     private static final class PinnedOutputs implements AutoCloseable {
-        final Map<String, OnnxTensor> tensors = new java.util.HashMap<>();
-        final Map<ModelOutput, java.nio.Buffer> buffers = new EnumMap<>(ModelOutput.class);
+        final Map<String, OnnxTensor> tensors = new HashMap<>();
+        final Map<ModelOutput, Buffer> buffers = new EnumMap<>(ModelOutput.class);
 
         PinnedOutputs(OrtEnvironment env, List<ModelOutput> outputs, long[][] shapes) throws OrtException {
             try {
@@ -149,7 +151,7 @@ final class OrtEngine implements InferenceEngine {
             throws OrtException {
         try (OrtSession.Result result = session.run(Map.of(ModelOutputNames.INPUT, in), names)) {
             long[][] shapes = new long[outputs.size()][];
-            Map<ModelOutput, java.nio.Buffer> buffers = new EnumMap<>(ModelOutput.class);
+            Map<ModelOutput, Buffer> buffers = new EnumMap<>(ModelOutput.class);
             for (int i = 0; i < outputs.size(); i++) {
                 ModelOutput o = outputs.get(i);
                 OnnxValue v = result.get(o.onnxName()).orElseThrow(() -> new OrtException(
@@ -166,7 +168,7 @@ final class OrtEngine implements InferenceEngine {
         }
     }
 
-    private static EngineResult copy(int n, List<ModelOutput> outputs, long[][] shapes, Map<ModelOutput, java.nio.Buffer> buffers) {
+    private static EngineResult copy(int n, List<ModelOutput> outputs, long[][] shapes, Map<ModelOutput, Buffer> buffers) {
         int fh = 0;
         int fw = 0;
         int[] mask = null;
@@ -175,7 +177,7 @@ final class OrtEngine implements InferenceEngine {
         float[] protos = null;
         for (int i = 0; i < outputs.size(); i++) {
             ModelOutput o = outputs.get(i);
-            java.nio.Buffer b = buffers.get(o);
+            Buffer b = buffers.get(o);
             if (o == ModelOutput.MASK) {
                 IntBuffer ib = ((IntBuffer) b).duplicate();
                 ib.rewind();

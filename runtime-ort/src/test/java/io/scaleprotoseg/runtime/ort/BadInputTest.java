@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl;
+import com.google.protobuf.ByteString;
 import io.scaleprotoseg.exporter.graph.InferenceGraphWriter;
 import io.scaleprotoseg.sdk.Backend;
 import io.scaleprotoseg.sdk.ErrorCode;
@@ -23,6 +24,7 @@ import java.util.Arrays;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Every kind of bad input gets a typed error with a message naming the culprit and the remedy. */
@@ -45,7 +47,7 @@ class BadInputTest {
     }
 
     private static <T extends ScaleProtoSegException> T expect(Class<T> type, ErrorCode code, String fragment,
-            org.junit.jupiter.api.function.Executable call) {
+            Executable call) {
         T e = assertThrows(type, call);
         assertEquals(code, e.code(), e.getMessage());
         assertTrue(e.getMessage().contains(fragment), "message '" + e.getMessage() + "' should contain '" + fragment + "'");
@@ -104,7 +106,7 @@ class BadInputTest {
             if (g.getInitializer(i).getName().equals("group_weights")) {
                 byte[] raw = g.getInitializer(i).getRawData().toByteArray();
                 raw[2] ^= 0x40;
-                g.setInitializer(i, g.getInitializer(i).toBuilder().setRawData(com.google.protobuf.ByteString.copyFrom(raw)));
+                g.setInitializer(i, g.getInitializer(i).toBuilder().setRawData(ByteString.copyFrom(raw)));
             }
         }
         Path p = dir.resolve("tampered.onnx");

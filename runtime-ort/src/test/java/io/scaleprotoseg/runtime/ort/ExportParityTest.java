@@ -17,14 +17,17 @@ import io.scaleprotoseg.sdk.Segmenter;
 import io.scaleprotoseg.trainer.checkpoint.Checkpoint;
 import io.scaleprotoseg.trainer.data.Scenes;
 import io.scaleprotoseg.trainer.data.Split;
+import io.scaleprotoseg.trainer.model.NetworkConfig;
 import io.scaleprotoseg.trainer.model.ParameterSet;
 import io.scaleprotoseg.trainer.phase.Presets;
 import io.scaleprotoseg.trainer.phase.StageOneTrainer;
 import io.scaleprotoseg.trainer.phase.TrainingConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -95,25 +98,25 @@ class ExportParityTest {
         TrainingConfig base = Presets.get("scenes", kind).withSteps(3, 6, 3).withStageTwo(3, 4, 1e-2, 0.5, 1e-3, 0.05)
                 .withIntervals(0, 1000, 2);
         var n = base.network();
-        TrainingConfig cfg = base.withNetwork(new io.scaleprotoseg.trainer.model.NetworkConfig(n.method(), n.depth(),
+        TrainingConfig cfg = base.withNetwork(new NetworkConfig(n.method(), n.depth(),
                 n.widthDivisor(), n.numClasses(), n.dilations(), n.prototypesPerClass(), n.dim(), n.groupsPerClass(),
-                java.util.List.of(0.5, 0.75)));
+                List.of(0.5, 0.75)));
         Path ckpt = new StageOneTrainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL),
                 dir.resolve("msc-" + kind.id()), null, null).run(false).checkpoint();
         Path onnx = dir.resolve("msc-" + kind.id() + ".onnx");
         ModelExporter.Report report = ModelExporter.export(ckpt, onnx, null, SCENES.dataset(Split.VAL), 3);
         assertTrue(report.parity().passed(), report.parity().toString());
-        assertEquals(java.util.List.of(0.5, 0.75), ModelCard.read(onnx).mscScales());
+        assertEquals(List.of(0.5, 0.75), ModelCard.read(onnx).mscScales());
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void aUNetBackboneIsTrainedAndExportedWithParity() throws Exception {
         TrainingConfig base = Presets.get("scenes", ModelKind.SCALEPROTOSEG).withSteps(2, 4, 2)
                 .withStageTwo(2, 3, 1e-2, 0.5, 1e-3, 0.05).withIntervals(0, 1000, 2);
         var n = base.network();
-        TrainingConfig cfg = base.withNetwork(new io.scaleprotoseg.trainer.model.NetworkConfig(n.method(), n.depth(), 8,
-                n.numClasses(), n.dilations(), n.prototypesPerClass(), n.dim(), n.groupsPerClass(), java.util.List.of(),
-                io.scaleprotoseg.trainer.model.NetworkConfig.UNET));
+        TrainingConfig cfg = base.withNetwork(new NetworkConfig(n.method(), n.depth(), 8,
+                n.numClasses(), n.dilations(), n.prototypesPerClass(), n.dim(), n.groupsPerClass(), List.of(),
+                NetworkConfig.UNET));
         Path ckpt = new StageOneTrainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL), dir.resolve("unet"),
                 null, null).run(false).checkpoint();
         Path onnx = dir.resolve("unet.onnx");

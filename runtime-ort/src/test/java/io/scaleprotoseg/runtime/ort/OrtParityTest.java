@@ -18,14 +18,16 @@ import io.scaleprotoseg.sdk.spi.EngineResult;
 import io.scaleprotoseg.sdk.spi.InferenceEngine;
 import io.scaleprotoseg.sdk.spi.InputBatch;
 import io.scaleprotoseg.sdk.spi.ModelOutput;
+import io.scaleprotoseg.trainer.model.ResNetLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.EnumSet;
-import java.util.Set;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -105,12 +107,12 @@ class OrtParityTest {
         }
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void deepLabV2ResNet101TopologyRunsWithOutputStrideEightAndMatchesTheReference() throws Exception {
         RandomModels.Spec base = RandomModels.Spec.small(ModelKind.SCALEPROTOSEG, 81);
         RandomModels.Spec spec = new RandomModels.Spec(base.kind(), 3, new int[] {6, 12, 18, 24}, 2, 2, 8, 0, 0,
                 List.of(), 81);
-        InferenceModel model = RandomModels.build(spec, io.scaleprotoseg.trainer.model.ResNetLayout.Depth.R101, 16);
+        InferenceModel model = RandomModels.build(spec, ResNetLayout.Depth.R101, 16);
         Path file = TestModels.write(model, dir, "r101");
         float[] img = TestModels.image(65, 65, 81);
         ReferenceForward.Result ref = ReferenceForward.run(model, img, 65, 65);

@@ -17,6 +17,7 @@ import io.scaleprotoseg.sdk.spi.ModelOutput;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,7 +52,7 @@ class SegmentationOutputsTest {
         }
     }
 
-    private static java.util.Set<ModelOutput> requested(Path model, Evidence e) throws Exception {
+    private static Set<ModelOutput> requested(Path model, Evidence e) throws Exception {
         try (Segmenter s = Segmenter.builder().model(model).backend(Backend.ORT_CPU).evidence(e).build()) {
             return s.requestedOutputs();
         }

@@ -3,6 +3,7 @@ package io.scaleprotoseg.runtime.ort;
 import io.scaleprotoseg.exporter.graph.InferenceGraphWriter;
 import io.scaleprotoseg.exporter.graph.InferenceModel;
 import io.scaleprotoseg.exporter.graph.RandomModels;
+import io.scaleprotoseg.exporter.graph.TestImages;
 import io.scaleprotoseg.sdk.ModelKind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,6 +37,6 @@ final class TestModels {
 
     /** RGB in 0..1, CHW, with structure (the exporter's shared test images). */
     static float[] image(int width, int height, long seed) {
-        return io.scaleprotoseg.exporter.graph.TestImages.image(width, height, seed);
+        return TestImages.image(width, height, seed);
     }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -98,7 +99,7 @@ public record EngineCacheKey(String modelSha256, String gpuName, String computeC
 
     /** Lists the fields in which {@code other} differs from this key, as {@code name: 'mine' vs 'theirs'}. */
     public List<String> differences(Map<String, String> other) {
-        List<String> out = new java.util.ArrayList<>();
+        List<String> out = new ArrayList<>();
         fields().forEach((k, v) -> {
             String o = other.get(k);
             if (!v.equals(o)) {

@@ -1,6 +1,7 @@
 package io.scaleprotoseg.runtime.trt;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -384,7 +385,7 @@ public final class TrtDiagnosis {
     /** The exception chain as one line: {@code Type: message <- caused by: Type: message ...}. */
     public static String describe(Throwable t) {
         StringBuilder sb = new StringBuilder();
-        Set<Throwable> seen = new java.util.HashSet<>();
+        Set<Throwable> seen = new HashSet<>();
         for (Throwable c = t; c != null && seen.add(c); c = c.getCause()) {
             if (sb.length() > 0) {
                 sb.append(" <- caused by: ");

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import org.bytedeco.cuda.global.cudart;
 import org.bytedeco.javacpp.BytePointer;
@@ -120,7 +121,7 @@ final class TrtEngineBuilder {
             saveTimingCache(config, timingCacheFile);
         }
         LOG.info("built TensorRT engine for {} ({}) on {} in {} s, {} MB", onnx.getFileName(), opts.summary(), gpu.name(),
-                String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9), bytes.length >> 20);
+                String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9), bytes.length >> 20);
         return bytes;
     }
 

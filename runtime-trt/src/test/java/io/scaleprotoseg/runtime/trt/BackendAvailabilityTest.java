@@ -14,6 +14,8 @@ import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.sdk.Segmenter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,7 +48,7 @@ class BackendAvailabilityTest {
     @Test
     void theProviderIsFoundWithoutLoadingNatives() {
         assertTrue(Segmenter.installedBackends().contains(Backend.TENSORRT));
-        assertEquals(java.util.Set.of(Backend.TENSORRT), new TensorRtBackendProvider().backends());
+        assertEquals(Set.of(Backend.TENSORRT), new TensorRtBackendProvider().backends());
         assertEquals("io.scaleprotoseg:scaleprotoseg-runtime-trt", new TensorRtBackendProvider().artifact());
     }
 
@@ -105,10 +107,10 @@ class BackendAvailabilityTest {
         assumeTrue(reason != null, "TensorRT runs on this host");
         Path model = TestModels.write(ModelKind.DEEPLABV2, 84, dir, "prebuild");
         BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
-                () -> TensorRtBuild.prebuild(model, java.util.Map.of(), dir.resolve("engines")));
+                () -> TensorRtBuild.prebuild(model, Map.of(), dir.resolve("engines")));
         assertEquals(reason, e.getMessage());
         IllegalArgumentException noCache = assertThrows(IllegalArgumentException.class,
-                () -> TensorRtBuild.prebuild(model, java.util.Map.of(), null));
+                () -> TensorRtBuild.prebuild(model, Map.of(), null));
         assertTrue(noCache.getMessage().contains("trt.cache_dir"), noCache.getMessage());
     }
 }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -100,7 +101,7 @@ class EngineCacheKeyTest {
     @Test
     void differencesNameTheField() {
         EngineCacheKey k = key();
-        Map<String, String> other = new java.util.LinkedHashMap<>(k.fields());
+        Map<String, String> other = new LinkedHashMap<>(k.fields());
         other.put("gpu.name", "Tesla T4");
         other.remove("tensorrt.version");
         assertEquals(List.of("gpu.name 'Tesla T4' (this host needs 'NVIDIA A10G')",

@@ -24,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -183,7 +184,7 @@ class EngineCacheTest {
                     // each thread its own cache object, as separate segmenters would have
                     return new EngineCache(dir).loadOrBuild(key, () -> {
                         builds.incrementAndGet();
-                        java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+                        LockSupport.parkNanos(50_000_000L);
                         return engine;
                     });
                 }));

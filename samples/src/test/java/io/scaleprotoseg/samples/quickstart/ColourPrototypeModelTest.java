@@ -13,6 +13,7 @@ import io.scaleprotoseg.sdk.Segmentation;
 import io.scaleprotoseg.sdk.Segmenter;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +34,7 @@ class ColourPrototypeModelTest {
                     }
                 }
                 Segmentation s = seg.segment(flat);
-                assertTrue(java.util.Arrays.stream(s.mask()).allMatch(c -> c == k.id()), k + " everywhere");
+                assertTrue(Arrays.stream(s.mask()).allMatch(c -> c == k.id()), k + " everywhere");
                 // the centre cell sees only the colour at every dilation (4 cells each way fit in 12 cells)
                 PixelExplanation e = s.explain(48, 48);
                 GroupEvidence top = e.groups().get(0);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.Rectangle;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +18,7 @@ class StreetScenesTest {
         StreetScenes.Scene c = StreetScenes.generate(4, 1, 320, 240).get(0);
         assertArrayEquals(a.labels(), b.labels());
         assertArrayEquals(a.image().getRGB(0, 0, 320, 240, null, 0, 320), b.image().getRGB(0, 0, 320, 240, null, 0, 320));
-        assertFalse(java.util.Arrays.equals(a.labels(), c.labels()));
+        assertFalse(Arrays.equals(a.labels(), c.labels()));
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.scaleprotoseg.sdk.internal;
 
+import java.util.Arrays;
+
 /**
  * Bilinear resampling with half-pixel centres and edge clamping, the convention of ONNX
  * {@code Resize} (coordinate_transformation_mode half_pixel / pytorch_half_pixel) and of PyTorch's
@@ -104,7 +106,7 @@ public final class Bilinear {
         float[] best = new float[outW];
         int hw = h * w;
         for (int y = 0; y < outH; y++) {
-            java.util.Arrays.fill(best, Float.NEGATIVE_INFINITY);
+            Arrays.fill(best, Float.NEGATIVE_INFINITY);
             int d = y * outW;
             float fy = ya.frac[y];
             for (int c = 0; c < channels; c++) {

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -68,7 +69,7 @@ public final class LibrarySearch {
 
     /** The names missing on this host; empty on other operating systems than Linux. */
     public static List<String> missingOnThisHost(List<String> names) {
-        if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
+        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
             return List.of();
         }
         return missing(searchDirsOfThisHost(), names);

@@ -14,6 +14,7 @@ import java.awt.image.ComponentColorModel;
 import java.awt.image.DataBuffer;
 import java.awt.image.IndexColorModel;
 import java.awt.image.WritableRaster;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -150,7 +151,7 @@ class ImageInputTest {
     @Test
     void nonImageFilesNameTheFormatsThatWork() throws Exception {
         Path p = dir.resolve("data.bin");
-        java.nio.file.Files.write(p, new byte[64]);
+        Files.write(p, new byte[64]);
         InvalidImageException e = assertThrows(InvalidImageException.class, () -> ImageInput.read(p, 1000));
         assertEquals(ErrorCode.UNREADABLE_IMAGE, e.code());
         assertTrue(e.getMessage().contains("PNG, JPEG, BMP, TIFF"), e.getMessage());

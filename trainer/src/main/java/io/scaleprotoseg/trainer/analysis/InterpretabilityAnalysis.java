@@ -3,8 +3,8 @@ package io.scaleprotoseg.trainer.analysis;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
-import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.sdk.FeatureGrid;
+import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.trainer.checkpoint.Checkpoint;
 import io.scaleprotoseg.trainer.checkpoint.TrainedModel;
 import io.scaleprotoseg.trainer.data.DatasetException;
@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -239,7 +240,7 @@ public final class InterpretabilityAnalysis {
         int pa = net.prototypes().size();
         boolean[] used = new boolean[pa];
         if (!net.params().contains(SegmentationNetwork.GROUP_WEIGHTS)) {
-            java.util.Arrays.fill(used, true);
+            Arrays.fill(used, true);
             return used;
         }
         float[] w = net.params().floats(SegmentationNetwork.GROUP_WEIGHTS);

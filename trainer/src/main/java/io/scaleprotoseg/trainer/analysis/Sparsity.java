@@ -4,6 +4,7 @@ import io.scaleprotoseg.trainer.model.ParameterSet;
 import io.scaleprotoseg.trainer.model.PrototypeTable;
 import io.scaleprotoseg.trainer.model.SegmentationNetwork;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -45,7 +46,7 @@ public record Sparsity(int prototypes, int activePrototypes, int[] activePerClas
             }
             last = SegmentationNetwork.GROUP_LAST_LAYER;
         } else {
-            java.util.Arrays.fill(used, true);
+            Arrays.fill(used, true);
         }
         int[] perClass = new int[c];
         int active = 0;

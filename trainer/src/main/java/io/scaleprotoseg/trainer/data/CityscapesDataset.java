@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Cityscapes (fine annotations), as released:
@@ -70,7 +71,7 @@ public final class CityscapesDataset {
         }
         List<FileDataset.Entry> entries = new ArrayList<>();
         for (Path cityDir : FileDataset.subdirectories(imageDir)) {
-            for (Path image : FileDataset.list(cityDir, n -> n.endsWith(IMAGE_SUFFIX.toLowerCase(java.util.Locale.ROOT)))) {
+            for (Path image : FileDataset.list(cityDir, n -> n.endsWith(IMAGE_SUFFIX.toLowerCase(Locale.ROOT)))) {
                 String file = image.getFileName().toString();
                 String id = file.substring(0, file.length() - IMAGE_SUFFIX.length());
                 Path label = labelDir.resolve(cityDir.getFileName().toString()).resolve(id + LABEL_SUFFIX);

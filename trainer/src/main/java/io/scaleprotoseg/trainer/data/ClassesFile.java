@@ -6,7 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -86,8 +88,8 @@ public final class ClassesFile {
             if (!COLOR.matcher(color).matches()) {
                 throw new DatasetException(where + "colour '" + color + "' of class " + id + " is not #RRGGBB");
             }
-            String name = String.join(" ", java.util.Arrays.copyOfRange(tokens, 1, tokens.length - 1));
-            classes.add(new ClassInfo(id, name, color.toUpperCase(java.util.Locale.ROOT)));
+            String name = String.join(" ", Arrays.copyOfRange(tokens, 1, tokens.length - 1));
+            classes.add(new ClassInfo(id, name, color.toUpperCase(Locale.ROOT)));
         }
         if (classes.isEmpty()) {
             throw new DatasetException(file + " lists no classes (expected lines '<id> <name> <#RRGGBB>')");
@@ -128,7 +130,7 @@ public final class ClassesFile {
             if (owner < 0 || owner >= numClasses) {
                 throw new DatasetException(where + "part " + id + " belongs to class " + owner + ", outside 0.." + (numClasses - 1));
             }
-            String name = String.join(" ", java.util.Arrays.copyOfRange(tokens, 1, tokens.length - 1));
+            String name = String.join(" ", Arrays.copyOfRange(tokens, 1, tokens.length - 1));
             parts.add(new PartInfo(id, name, owner));
         }
         return List.copyOf(parts);

@@ -3,6 +3,7 @@ package io.scaleprotoseg.trainer.data;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
@@ -207,7 +208,7 @@ public record FashionMnistScenes(Path directory, long seed, int width, int heigh
                     img[c * n + i] = ImageFiles.to8((float) (img[c * n + i] + noise)) / 255f;
                 }
             }
-            return new Sample(String.format(java.util.Locale.ROOT, "%s_%05d", split.id(), index), w, h, img, lab, null);
+            return new Sample(String.format(Locale.ROOT, "%s_%05d", split.id(), index), w, h, img, lab, null);
         }
 
         private void paste(int item, int cls, int x0, int y0, int sw, int sh, float[] color, float[] img, int[] lab,

@@ -114,7 +114,7 @@ final class FileDataset implements SegmentationDataset {
         if (labelDir != null && !Files.isDirectory(labelDir)) {
             throw new DatasetException("split '" + split.id() + "' has no " + labelWord + " directory " + labelDir);
         }
-        List<Entry> entries = new java.util.ArrayList<>();
+        List<Entry> entries = new ArrayList<>();
         for (Path image : list(imageDir, n -> n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".png"))) {
             String id = stem(image);
             Path label = null;

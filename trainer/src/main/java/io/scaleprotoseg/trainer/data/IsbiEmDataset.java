@@ -5,6 +5,7 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The ISBI 2012 EM segmentation challenge (neuronal membranes):
@@ -73,7 +74,7 @@ public final class IsbiEmDataset implements SegmentationDataset {
                 grey[i] = greySlice(volume.get(i), w, h, volumeFile, i);
                 lab[i] = new int[w * h];
                 Arrays.fill(lab[i], LABELS.ignoreLabel());
-                ids[i] = String.format(java.util.Locale.ROOT, "test-volume_%02d", i);
+                ids[i] = String.format(Locale.ROOT, "test-volume_%02d", i);
             }
             return new IsbiEmDataset("em/test", ids, grey, lab, w, h);
         }
@@ -118,7 +119,7 @@ public final class IsbiEmDataset implements SegmentationDataset {
                 raw[p] = raw[p] >= half ? 1 : 0;
             }
             lab[i] = raw;
-            ids[i] = String.format(java.util.Locale.ROOT, "train-volume_%02d", s);
+            ids[i] = String.format(Locale.ROOT, "train-volume_%02d", s);
         }
         return new IsbiEmDataset("em/" + split.id(), ids, grey, lab, w, h);
     }

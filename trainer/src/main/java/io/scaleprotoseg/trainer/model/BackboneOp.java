@@ -1,6 +1,9 @@
 package io.scaleprotoseg.trainer.model;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One step of a backbone's topology, with the names of its parameters. The trainer runs these
@@ -47,7 +50,7 @@ public sealed interface BackboneOp permits BackboneOp.Conv, BackboneOp.MaxPool, 
 
     /** Every convolution in {@code ops}, depth first. */
     static List<Conv> convs(List<BackboneOp> ops) {
-        List<Conv> out = new java.util.ArrayList<>();
+        List<Conv> out = new ArrayList<>();
         for (BackboneOp op : ops) {
             if (op instanceof Conv c) {
                 out.add(c);
@@ -61,10 +64,10 @@ public sealed interface BackboneOp permits BackboneOp.Conv, BackboneOp.MaxPool, 
 
     /** The spatial size after {@code ops} for an input side of {@code n}. */
     static int outputSize(List<BackboneOp> ops, int n) {
-        return outputSize(ops, n, new java.util.HashMap<>());
+        return outputSize(ops, n, new HashMap<>());
     }
 
-    private static int outputSize(List<BackboneOp> ops, int n, java.util.Map<String, Integer> saved) {
+    private static int outputSize(List<BackboneOp> ops, int n, Map<String, Integer> saved) {
         int size = n;
         for (BackboneOp op : ops) {
             if (op instanceof Save s) {

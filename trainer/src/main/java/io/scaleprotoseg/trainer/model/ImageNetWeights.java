@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -109,7 +110,7 @@ public final class ImageNetWeights {
         try (NDManager m = params.manager().newSubManager()) {
             NDList list = new NDList();
             for (String key : expectedKeys(config)) {
-                NDArray a = m.create(params.floats("backbone." + key), new ai.djl.ndarray.types.Shape(params.shape("backbone." + key)));
+                NDArray a = m.create(params.floats("backbone." + key), new Shape(params.shape("backbone." + key)));
                 a.setName(key);
                 list.add(a);
             }

@@ -2,6 +2,7 @@ package io.scaleprotoseg.trainer.model;
 
 import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.trainer.random.SeedStreams;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -90,7 +91,7 @@ public final class Initialization {
 
     private static float[] filled(int n, float v) {
         float[] a = new float[n];
-        java.util.Arrays.fill(a, v);
+        Arrays.fill(a, v);
         return a;
     }
 }

@@ -2,6 +2,7 @@ package io.scaleprotoseg.trainer.model;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The DeepLabv2 ResNets of METHOD.md 1.1 with torchvision's parameter names: stem conv 7x7/2 + BN
@@ -43,7 +44,7 @@ public final class ResNetLayout {
 
         /** Parses 18, 34, 50, 101 (with or without an "r"/"resnet" prefix). */
         public static Depth parse(String s) {
-            String d = s.toLowerCase(java.util.Locale.ROOT).replace("resnet", "").replace("r", "");
+            String d = s.toLowerCase(Locale.ROOT).replace("resnet", "").replace("r", "");
             for (Depth v : values()) {
                 if (v.name().substring(1).equals(d)) {
                     return v;

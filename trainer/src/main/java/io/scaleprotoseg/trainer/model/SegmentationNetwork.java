@@ -10,6 +10,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.pooling.Pool;
 import io.scaleprotoseg.sdk.ModelKind;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -105,7 +106,7 @@ public final class SegmentationNetwork {
         Shape full = x.getShape();
         int h1 = (int) a.getShape().get(2);
         int w1 = (int) a.getShape().get(3);
-        List<Outputs> perScale = new java.util.ArrayList<>();
+        List<Outputs> perScale = new ArrayList<>();
         perScale.add(head(a));
         NDArray fused = a;
         for (double f : config.mscScales()) {
@@ -155,13 +156,13 @@ public final class SegmentationNetwork {
     public void calibrateBatchNorm(NDArray pixels) {
         NDManager m = pixels.getManager();
         NDArray x = pixels.sub(OwnedTensors.of(m, MEAN, new Shape(1, 3, 1, 1))).div(OwnedTensors.of(m, STD, new Shape(1, 3, 1, 1)));
-        run(config.backbone(), x, new java.util.HashMap<>(), true);
+        run(config.backbone(), x, new HashMap<>(), true);
         refreshFrozenBatchNorm();
     }
 
     /** The backbone features for normalised input {@code x}. */
     NDArray backbone(List<BackboneOp> ops, NDArray x) {
-        return run(ops, x, new java.util.HashMap<>(), false);
+        return run(ops, x, new HashMap<>(), false);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.scaleprotoseg.trainer.optim;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import io.scaleprotoseg.trainer.model.ParamGroup;
 import io.scaleprotoseg.trainer.model.ParameterSet;
 import java.io.ByteArrayInputStream;
@@ -102,7 +103,7 @@ public final class Adam implements AutoCloseable {
             if (w.hasGradient()) {
                 try (NDArray g = w.getGradient()) {
                     // a fill, not g - g: that would keep NaN and infinity
-                    g.set(new ai.djl.ndarray.index.NDIndex(":"), 0f);
+                    g.set(new NDIndex(":"), 0f);
                 }
             }
         }

@@ -1,5 +1,6 @@
 package io.scaleprotoseg.trainer.phase;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -31,6 +32,7 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -82,7 +84,7 @@ public final class StageOneTrainer {
     private List<Integer> pruned = List.of();
     private final Map<Integer, byte[]> patches = new LinkedHashMap<>();
     private final Map<String, Object> lastEval = new LinkedHashMap<>();
-    private ai.djl.Device device;
+    private Device device;
     private Path stageOneSource;
 
     /**
@@ -106,7 +108,7 @@ public final class StageOneTrainer {
      * Runs on {@code device} (default: the engine's default device, the CPU with the bundled
      * PyTorch natives). Returns this.
      */
-    public StageOneTrainer device(ai.djl.Device d) {
+    public StageOneTrainer device(Device d) {
         this.device = d;
         return this;
     }
@@ -406,7 +408,7 @@ public final class StageOneTrainer {
                     : objective.kind() == StageObjective.Kind.FINETUNE ? ParamGroup.LAST_LAYER : ParamGroup.ASPP_WEIGHT, step));
             listener.stepFinished(phase, phaseStep, total, values);
             Map<String, Object> record = new LinkedHashMap<>();
-            record.put("phase", phase.name().toLowerCase(java.util.Locale.ROOT));
+            record.put("phase", phase.name().toLowerCase(Locale.ROOT));
             record.put("step", phaseStep);
             record.put("update", update + 1);
             record.putAll(values);
@@ -502,7 +504,7 @@ public final class StageOneTrainer {
         Evaluator.Result r = Evaluator.evaluate(net, val, cfg.valLimit(), base);
         listener.evaluated(phase, phaseStep, r);
         Map<String, Object> record = new LinkedHashMap<>();
-        record.put("phase", phase.name().toLowerCase(java.util.Locale.ROOT));
+        record.put("phase", phase.name().toLowerCase(Locale.ROOT));
         record.put("step", phaseStep);
         record.put("update", updatesBefore(phase) + phaseStep);
         record.put("valMiou", r.meanIou());

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
@@ -89,7 +90,7 @@ class FashionMnistScenesTest {
         assertArrayEquals(train.get(2).image(), again.image());
         assertArrayEquals(train.get(2).labels(), again.labels());
         Sample other = cfg.withSeed(6).dataset(Split.TRAIN).get(2);
-        assertFalse(java.util.Arrays.equals(train.get(2).image(), other.image()));
+        assertFalse(Arrays.equals(train.get(2).image(), other.image()));
 
         // val and test draw on the t10k glyphs, disjoint halves
         assertEquals(3, cfg.dataset(Split.VAL).size());
@@ -109,7 +110,7 @@ class FashionMnistScenesTest {
         assertTrue(e.getMessage().contains(dir.resolve("t10k-images-idx3-ubyte") + " is not an IDX image file"), e.getMessage());
 
         byte[] whole = Files.readAllBytes(dir.resolve("train-images-idx3-ubyte"));
-        Files.write(dir.resolve("train-images-idx3-ubyte"), java.util.Arrays.copyOf(whole, whole.length - 100));
+        Files.write(dir.resolve("train-images-idx3-ubyte"), Arrays.copyOf(whole, whole.length - 100));
         e = assertThrows(DatasetException.class, () -> cfg.dataset(Split.TRAIN));
         assertTrue(e.getMessage().contains(dir.resolve("train-images-idx3-ubyte") + " is truncated"), e.getMessage());
     }

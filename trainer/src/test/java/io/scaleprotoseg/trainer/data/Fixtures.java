@@ -4,6 +4,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -47,7 +48,7 @@ final class Fixtures {
     /** A grey label PNG, every pixel {@code fill}, with the listed (x, y, value) triples set. */
     static int[] labels(int w, int h, int fill, int... xyv) {
         int[] v = new int[w * h];
-        java.util.Arrays.fill(v, fill);
+        Arrays.fill(v, fill);
         for (int i = 0; i < xyv.length; i += 3) {
             v[xyv[i + 1] * w + xyv[i]] = xyv[i + 2];
         }

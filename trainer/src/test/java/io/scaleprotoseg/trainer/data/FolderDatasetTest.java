@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,7 +66,7 @@ class FolderDatasetTest {
         Sample b = train.get(1);
         assertEquals("b", b.id());
         assertEquals(2, b.parts()[0]);
-        assertTrue(java.util.Arrays.stream(b.labels()).allMatch(v -> v == 1));
+        assertTrue(Arrays.stream(b.labels()).allMatch(v -> v == 1));
 
         SegmentationDataset val = FolderDataset.open(root, Split.VAL);
         assertEquals(1, val.size());
@@ -78,7 +79,7 @@ class FolderDatasetTest {
         layOut();
         Sample d = FolderDataset.open(root, Split.TEST).get(0);
         assertEquals("d", d.id());
-        assertTrue(java.util.Arrays.stream(d.labels()).allMatch(v -> v == 200));
+        assertTrue(Arrays.stream(d.labels()).allMatch(v -> v == 200));
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.trainer.DjlTestBase;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,9 +74,9 @@ class ResNetBackboneTest extends DjlTestBase {
             ImageNetWeights.save(file, cfg, a);
             ImageNetWeights.load(file, cfg, b);
             for (String key : ImageNetWeights.expectedKeys(cfg)) {
-                assertTrue(java.util.Arrays.equals(a.floats("backbone." + key), b.floats("backbone." + key)), key);
+                assertTrue(Arrays.equals(a.floats("backbone." + key), b.floats("backbone." + key)), key);
             }
-            assertTrue(!java.util.Arrays.equals(a.floats("prototypes"), b.floats("prototypes")), "only the backbone loads");
+            assertTrue(!Arrays.equals(a.floats("prototypes"), b.floats("prototypes")), "only the backbone loads");
         }
     }
 

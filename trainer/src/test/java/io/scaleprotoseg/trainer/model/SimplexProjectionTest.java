@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -68,7 +69,7 @@ class SimplexProjectionTest {
     void rowProjectionLeavesOtherColumnsAtZero() {
         float[] m = {9f, 0.2f, 7f, 0.2f, /* row 1 */ 1f, 1f, 1f, 1f};
         SimplexProjection.projectRow(m, 4, 0, new int[] {1, 3});
-        assertArrayEquals(new float[] {0f, 0.5f, 0f, 0.5f}, java.util.Arrays.copyOf(m, 4), 1e-7f);
+        assertArrayEquals(new float[] {0f, 0.5f, 0f, 0.5f}, Arrays.copyOf(m, 4), 1e-7f);
         assertEquals(1f, m[4], "other rows untouched");
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.types.Shape;
 import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.trainer.DjlTestBase;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +23,7 @@ class UNetTest extends DjlTestBase {
             Initialization.create(cfg, p, 1);
             assertTrue(p.contains("backbone.enc0.conv1.weight") && p.contains("backbone.dec0.conv2.weight"));
             // decoder level 0 takes the upsampled level-1 output (8 channels) and the level-0 skip (4)
-            assertEquals(List.of(4L, 12L, 3L, 3L), java.util.Arrays.stream(p.shape("backbone.dec0.conv1.weight")).boxed().toList());
+            assertEquals(List.of(4L, 12L, 3L, 3L), Arrays.stream(p.shape("backbone.dec0.conv1.weight")).boxed().toList());
             SegmentationNetwork net = new SegmentationNetwork(cfg, p, PrototypeTable.initial(cfg));
             var out = net.forward(manager.randomUniform(0, 1, new Shape(1, 3, 37, 29)));
             assertEquals(new Shape(1, 2, 37, 29), out.logits().getShape());

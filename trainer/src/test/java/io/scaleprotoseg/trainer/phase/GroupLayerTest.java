@@ -16,8 +16,10 @@ import io.scaleprotoseg.trainer.model.Initialization;
 import io.scaleprotoseg.trainer.model.NetworkConfig;
 import io.scaleprotoseg.trainer.model.ParameterSet;
 import io.scaleprotoseg.trainer.model.PrototypeTable;
+import io.scaleprotoseg.trainer.model.ResNetLayout;
 import io.scaleprotoseg.trainer.model.SegmentationNetwork;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -84,7 +86,7 @@ class GroupLayerTest extends DjlTestBase {
     }
 
     private static NetworkConfig config() {
-        return new NetworkConfig(ModelKind.SCALEPROTOSEG, io.scaleprotoseg.trainer.model.ResNetLayout.Depth.R18, 8, 2,
+        return new NetworkConfig(ModelKind.SCALEPROTOSEG, ResNetLayout.Depth.R18, 8, 2,
                 new int[] {1, 2}, 2, 4, 2, List.of());
     }
 
@@ -153,7 +155,7 @@ class GroupLayerTest extends DjlTestBase {
             p.set(SegmentationNetwork.GROUP_WEIGHTS, w);
             List<Integer> inactive = GroupLayer.threshold(net, 0.05);
             float[] after = p.floats(SegmentationNetwork.GROUP_WEIGHTS);
-            assertArrayEquals(new float[] {0.5f, 0.3f, 0f, 0f, 0f, 0.16f, 0f, 0f}, java.util.Arrays.copyOfRange(after, 0, pa),
+            assertArrayEquals(new float[] {0.5f, 0.3f, 0f, 0f, 0f, 0.16f, 0f, 0f}, Arrays.copyOfRange(after, 0, pa),
                     "0.04 is zeroed, the row now sums to 0.96");
             assertEquals(0f, after[pa + 1], "0.04 of row 1 is zeroed");
             assertEquals(0f, after[3 * pa + 2], "0.049 is below 0.05");

@@ -214,11 +214,7 @@ public final class CheckpointConverter {
             steps.put("groupWarmup", cfg.groupWarmupSteps());
             steps.put("groupJoint", cfg.groupJointSteps());
         }
-        Double miou = null;
-        Object last = model.state().get("lastValidation");
-        if (last instanceof Map<?, ?> m && m.get("valMiou") instanceof Number n) {
-            miou = n.doubleValue();
-        }
+        Double miou = model.state().lastValidation() == null ? null : model.state().lastValidation().valMiou();
         Map<String, String> software = new LinkedHashMap<>();
         software.put("java", System.getProperty("java.version"));
         software.put("scaleprotoseg", version());
@@ -230,7 +226,7 @@ public final class CheckpointConverter {
         allNotes.put("backbone", "resnet" + cfg.network().depth().name().substring(1) + "/" + cfg.network().widthDivisor());
         allNotes.put("checkpoint", model.file().getFileName().toString());
         allNotes.putAll(notes);
-        return new ModelCard.Provenance(String.valueOf(model.state().get("dataset")), steps, cfg.seed(), miou, software,
+        return new ModelCard.Provenance(String.valueOf(model.state().dataset()), steps, cfg.seed(), miou, software,
                 Instant.now().toString(), allNotes);
     }
 

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import io.scaleprotoseg.exporter.CheckpointConverter;
 import io.scaleprotoseg.sdk.ModelCard;
 import io.scaleprotoseg.trainer.analysis.InterpretabilityAnalysis;
+import io.scaleprotoseg.trainer.checkpoint.CheckpointState;
 import io.scaleprotoseg.trainer.checkpoint.TrainedModel;
 import io.scaleprotoseg.trainer.data.SegmentationDataset;
 import io.scaleprotoseg.trainer.data.Split;
@@ -74,8 +75,8 @@ final class AnalyzeCommand extends CommandBase {
             throw new UserError("--run " + run + ": " + (Files.exists(run) ? "not a directory" : "no such directory"));
         }
         Path file = checkpoint != null ? checkpoint : TrainedModel.finalCheckpoint(run);
-        Map<String, Object> state = RunFiles.state(file);
-        String trainedOn = state != null && state.get("dataset") instanceof String s ? s : null;
+        CheckpointState state = RunFiles.state(file);
+        String trainedOn = state == null ? null : state.dataset();
         SegmentationDataset val = data.openForRun(run, trainedOn, Split.VAL, "to analyse");
         SegmentationDataset train = data.openForRun(run, trainedOn, Split.TRAIN, "for nearest patches");
         EngineOptions.Started started = engine.start();

@@ -11,6 +11,8 @@ import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.sdk.PixelExplanation;
 import io.scaleprotoseg.sdk.Segmentation;
 import io.scaleprotoseg.trainer.checkpoint.Checkpoint;
+import io.scaleprotoseg.trainer.checkpoint.CheckpointState;
+import io.scaleprotoseg.trainer.checkpoint.RunDirectory;
 import io.scaleprotoseg.trainer.checkpoint.TrainedModel;
 import io.scaleprotoseg.trainer.data.InMemoryDataset;
 import io.scaleprotoseg.trainer.data.Sample;
@@ -383,8 +385,8 @@ final class DemoCommand extends CommandBase {
         Map<Integer, Map<Integer, Double>> lastLayer = picker.lastLayer(groupedCard);
         List<DemoReport.Row> rows = new ArrayList<>();
         for (Run r : runs) {
-            TrainingCurves curves = Files.isRegularFile(r.dir.resolve(RunFiles.METRICS))
-                    ? TrainingCurves.read(r.dir.resolve(RunFiles.METRICS)) : null;
+            Path metrics = new RunDirectory(r.dir).metrics();
+            TrainingCurves curves = Files.isRegularFile(metrics) ? TrainingCurves.read(metrics) : null;
             rows.add(new DemoReport.Row(results.get(r.kind), parity.get(r.kind), r.config, curves, r.trainingNote,
                     trainerMs.getOrDefault(r.kind, Double.NaN)));
         }
@@ -487,7 +489,7 @@ final class DemoCommand extends CommandBase {
         TrainingConfig saved = RunFiles.config(dir);
         if (saved == null) {
             r.state = State.NEW;
-            if (RunFiles.holdsRun(dir)) {
+            if (new RunDirectory(dir).holdsRun()) {
                 throw new UserError(dir + " holds part of a run without its config.json; remove the directory (or choose "
                         + "another --out) to train it anew");
             }
@@ -509,8 +511,7 @@ final class DemoCommand extends CommandBase {
 
     /** The checkpoint that marks a run with this configuration as finished. */
     static Path finalCheckpointOf(TrainingConfig c, Path dir) {
-        boolean grouped = c.network().method() == ModelKind.SCALEPROTOSEG && c.groupWarmupSteps() + c.groupJointSteps() > 0;
-        return dir.resolve(RunFiles.CHECKPOINTS).resolve(grouped ? "stage2.ckpt" : "stage1.ckpt");
+        return new RunDirectory(dir).finalCheckpoint(c);
     }
 
     /**
@@ -546,16 +547,11 @@ final class DemoCommand extends CommandBase {
 
     /** The share of a run's updates its last checkpoint has done. */
     private static double doneFraction(Run r) {
-        Map<String, Object> state = RunFiles.state(r.dir.resolve(RunFiles.CHECKPOINTS).resolve("last.ckpt"));
-        if (state == null || !(state.get("phase") instanceof String phase) || !(state.get("phaseStep") instanceof Number step)) {
+        CheckpointState state = RunFiles.state(new RunDirectory(r.dir).last());
+        if (state == null || state.phase() == null) {
             return 0;
         }
-        Phase at;
-        try {
-            at = Phase.valueOf(phase);
-        } catch (IllegalArgumentException e) {
-            return 0;
-        }
+        Phase at = state.phase();
         int total = DemoPlan.updates(r.config);
         if (total == 0 || at == Phase.DONE) {
             return 1;
@@ -566,7 +562,7 @@ final class DemoCommand extends CommandBase {
             if (p.ordinal() < at.ordinal()) {
                 done += e.getValue();
             } else if (p == at) {
-                done += step.intValue();
+                done += state.phaseStep();
             }
         }
         return Math.min(1, done / (double) total);

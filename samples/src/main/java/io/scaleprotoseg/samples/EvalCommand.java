@@ -96,7 +96,7 @@ final class EvalCommand extends CommandBase {
         try (NDManager manager = NDManager.newBaseManager(started.device());
                 TrainedModel model = TrainedModel.load(file, manager)) {
             TrainingConfig cfg = model.config();
-            String trainedOn = model.state().get("dataset") instanceof String s ? s : null;
+            String trainedOn = model.state().dataset();
             SegmentationDataset ds = data.openForRun(run, trainedOn, split, "to evaluate on");
             LabelSpace labels = model.labels();
             int classes = cfg.network().numClasses();

@@ -4,6 +4,7 @@ import io.scaleprotoseg.exporter.ModelExporter;
 import io.scaleprotoseg.sdk.ModelCard;
 import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.trainer.checkpoint.Checkpoint;
+import io.scaleprotoseg.trainer.checkpoint.CheckpointState;
 import io.scaleprotoseg.trainer.checkpoint.TrainedModel;
 import io.scaleprotoseg.trainer.data.SegmentationDataset;
 import io.scaleprotoseg.trainer.data.Split;
@@ -88,10 +89,10 @@ final class ExportCommand extends CommandBase {
             throw new UserError("--checkpoint " + checkpoint + ": no such file");
         }
         Path file = checkpoint != null ? checkpoint : TrainedModel.finalCheckpoint(run);
-        Map<String, Object> state = RunFiles.state(file);
-        String trainedOn = state != null && state.get("dataset") instanceof String s ? s : null;
-        TrainingConfig cfg = state == null ? null : Checkpoint.json().convertValue(state.get("config"), TrainingConfig.class);
-        if (threshold != null && (state == null || !Integer.valueOf(2).equals(state.get("stage")))) {
+        CheckpointState state = RunFiles.state(file);
+        String trainedOn = state == null ? null : state.dataset();
+        TrainingConfig cfg = state == null ? null : state.config();
+        if (threshold != null && (state == null || state.stage() != 2)) {
             throw new UserError("--threshold applies to the group weights of a scaleprotoseg stage-2 checkpoint; " + file
                     + " has no groups" + (cfg == null ? "" : " (a " + cfg.network().method().id() + " model"
                     + (cfg.network().method() == ModelKind.SCALEPROTOSEG ? " after stage 1" : "") + ")"));
@@ -125,15 +126,14 @@ final class ExportCommand extends CommandBase {
     }
 
     /** Prototypes in use, groups and threshold of an exported card. */
-    @SuppressWarnings("unchecked")
-    static void printModel(PrintWriter o, ModelCard card, Map<String, Object> state) {
+    static void printModel(PrintWriter o, ModelCard card, CheckpointState state) {
         if (!card.method().hasPrototypes()) {
             o.println("prototypes:      none (black-box " + card.method().id() + ")");
             return;
         }
         Integer trained = null;
-        if (state != null && state.get("prototypes") instanceof Map<?, ?> m && m.get("ids") instanceof List<?> ids) {
-            trained = ids.size();
+        if (state != null && state.prototypes() != null) {
+            trained = state.prototypes().size();
         }
         o.println("prototypes:      " + card.prototypes().size() + " in use" + (trained == null ? ""
                 : " (of " + trained + " after projection" + (card.method().hasGroups() ? "; the others have no group weight "

@@ -3,6 +3,7 @@ package io.scaleprotoseg.samples;
 import io.scaleprotoseg.sdk.ModelCard;
 import io.scaleprotoseg.sdk.ModelFormatException;
 import io.scaleprotoseg.trainer.checkpoint.Checkpoint;
+import io.scaleprotoseg.trainer.checkpoint.CheckpointState;
 import io.scaleprotoseg.trainer.phase.TrainingConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -117,7 +118,7 @@ final class ModelExports {
      *
      * @param state the checkpoint's state ({@link RunFiles#state})
      */
-    static String staleReason(Path model, Path checkpoint, Map<String, Object> state) {
+    static String staleReason(Path model, Path checkpoint, CheckpointState state) {
         if (!Files.isRegularFile(model)) {
             return "no model file yet";
         }
@@ -140,15 +141,10 @@ final class ModelExports {
         if (state == null) {
             return "the checkpoint's state cannot be read";
         }
-        if (!Objects.equals(p.dataset(), String.valueOf(state.get("dataset")))) {
-            return "it was trained on " + p.dataset() + ", the checkpoint on " + state.get("dataset");
+        if (!Objects.equals(p.dataset(), String.valueOf(state.dataset()))) {
+            return "it was trained on " + p.dataset() + ", the checkpoint on " + state.dataset();
         }
-        TrainingConfig cfg;
-        try {
-            cfg = Checkpoint.json().convertValue(state.get("config"), TrainingConfig.class);
-        } catch (IllegalArgumentException e) {
-            return "the checkpoint's configuration cannot be read";
-        }
+        TrainingConfig cfg = state.config();
         if (cfg == null || !Objects.equals(p.seed(), cfg.seed())) {
             return "another seed";
         }
@@ -156,8 +152,7 @@ final class ModelExports {
         if (!Objects.equals(steps.get("warmup"), cfg.warmupSteps()) || !Objects.equals(steps.get("joint"), cfg.jointSteps())) {
             return "other step counts";
         }
-        Object last = state.get("lastValidation");
-        Double miou = last instanceof Map<?, ?> m && m.get("valMiou") instanceof Number n ? n.doubleValue() : null;
+        Double miou = state.lastValidation() == null ? null : state.lastValidation().valMiou();
         if (!Objects.equals(miou, p.valMiou())) {
             return "another validation mIoU (" + p.valMiou() + " vs " + miou + ")";
         }

@@ -3,6 +3,8 @@ package io.scaleprotoseg.samples;
 import io.scaleprotoseg.sdk.ModelCard;
 import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.trainer.checkpoint.Checkpoint;
+import io.scaleprotoseg.trainer.checkpoint.CheckpointState;
+import io.scaleprotoseg.trainer.checkpoint.RunDirectory;
 import io.scaleprotoseg.trainer.data.DatasetException;
 import io.scaleprotoseg.trainer.data.LabelSpace;
 import io.scaleprotoseg.trainer.data.SegmentationDataset;
@@ -271,13 +273,13 @@ final class TrainCommand extends CommandBase {
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new UserError("--out " + out + " is a file; give a directory for the run");
         }
-        if (!resume && RunFiles.holdsRun(out)) {
-            throw new UserError("--out " + out + " already holds a training run (" + String.join(", ", RunFiles.runMarkers(out))
+        RunDirectory run = new RunDirectory(out);
+        if (!resume && run.holdsRun()) {
+            throw new UserError("--out " + out + " already holds a training run (" + String.join(", ", run.runMarkers())
                     + "); add --resume to continue it, or choose another directory");
         }
-        Path lastCheckpoint = out.resolve(RunFiles.CHECKPOINTS).resolve("last.ckpt");
         TrainingConfig saved = resume ? RunFiles.config(out) : null;
-        Map<String, Object> savedState = resume ? RunFiles.state(lastCheckpoint) : null;
+        CheckpointState savedState = resume ? RunFiles.state(run.last()) : null;
         TrainingConfig base = baseConfig(saved);
 
         // the data: as given, or on resume the run's own when none is given
@@ -288,7 +290,7 @@ final class TrainCommand extends CommandBase {
             scenesVal = savedData.scenesVal();
         }
         checkScenesOptions();
-        String trainedOn = savedState == null ? null : (String) savedState.get("dataset");
+        String trainedOn = savedState == null ? null : savedState.dataset();
         if (trainedOn != null && data.data == null && data.format == null && !trainedOn.startsWith("scenes/")) {
             throw new UserError("run " + out + " was trained on " + trainedOn + "; resume with its data: --data DIR "
                     + "(and --format, --data-option as before)");
@@ -317,7 +319,7 @@ final class TrainCommand extends CommandBase {
         if (savedData == null) {
             RunFiles.writeData(out, data.record(scenesTrain, scenesVal));
         }
-        printHeader(cfg, train, val, started, resume && Files.isRegularFile(lastCheckpoint));
+        printHeader(cfg, train, val, started, resume && Files.isRegularFile(run.last()));
         StageOneTrainer.Result result;
         long t0 = System.nanoTime();
         TrainingProgress progress = new TrainingProgress(new ProgressLines(err(), ProgressLines.interactive()));
@@ -342,7 +344,7 @@ final class TrainCommand extends CommandBase {
         if (saved != null) {
             if (preset != null && !preset.strip().equalsIgnoreCase(saved.preset())) {
                 throw new UserError("--preset " + preset + ": run " + out + " was started with preset " + saved.preset()
-                        + "; resume it without --preset (its settings are in " + out.resolve(RunFiles.CONFIG) + ")");
+                        + "; resume it without --preset (its settings are in " + new RunDirectory(out).config() + ")");
             }
             if (method != null && method != saved.network().method()) {
                 throw new UserError("--method " + method.id() + ": run " + out + " trains " + saved.network().method().id()
@@ -566,12 +568,12 @@ final class TrainCommand extends CommandBase {
         w.println("network: ResNet-" + n.depth().name().substring(1) + (n.widthDivisor() == 1 ? "" : " at 1/"
                 + n.widthDivisor() + " width") + ", ASPP dilations " + Arrays.stream(n.dilations()).mapToObj(String::valueOf)
                 .collect(Collectors.joining(",")) + ", D " + n.dim() + ", " + n.numClasses() + " classes, " + protos
-                + (resuming ? ", weights from " + out.resolve(RunFiles.CHECKPOINTS).resolve("last.ckpt")
+                + (resuming ? ", weights from " + new RunDirectory(out).last()
                 : weights == null ? ", random initialisation" : ", backbone from " + weights));
         w.printf(Locale.ROOT, "schedule: warm-up %d, joint %d, fine-tune %d updates of %dx%d images, %d px crops, scale "
                 + "%.2f..%.2f, seed %d%n", c.warmupSteps(), c.jointSteps(), n.method().hasPrototypes() ? c.finetuneSteps() : 0,
                 c.batchSize(), c.iterationSize(), c.crop(), c.minScale(), c.maxScale(), c.seed());
-        if (n.method() == ModelKind.SCALEPROTOSEG && c.groupWarmupSteps() + c.groupJointSteps() > 0) {
+        if (c.hasStageTwo()) {
             w.printf(Locale.ROOT, "stage 2: group warm-up %d, group joint %d updates, %d groups per class, threshold %s "
                     + "(--stage1-only skips it)%n", c.groupWarmupSteps(), c.groupJointSteps(), n.groupsPerClass(), c.threshold());
         }
@@ -584,12 +586,12 @@ final class TrainCommand extends CommandBase {
         var o = out();
         NetworkConfig n = c.network();
         List<TrainingProgress.PhaseTiming> timings = progress.timings();
-        boolean grouped = r.checkpoint().getFileName().toString().equals("stage2.ckpt");
+        boolean grouped = c.hasStageTwo();
         o.println("finished: " + n.method().id() + (grouped ? " stages 1 and 2" : "") + ", preset " + c.preset() + ", in "
                 + duration(seconds));
         o.println("checkpoint:      " + r.checkpoint().toAbsolutePath().normalize());
         if (grouped) {
-            o.println("stage 1:         " + r.checkpoint().resolveSibling("stage1.ckpt").toAbsolutePath().normalize());
+            o.println("stage 1:         " + new RunDirectory(out).stageOne().toAbsolutePath().normalize());
         }
         if (n.method().hasPrototypes()) {
             StringBuilder p = new StringBuilder().append(r.prototypes()).append(grouped ? " in use after thresholding" : "")

@@ -222,11 +222,12 @@ class DemoCommandTest {
     }
 
     @Test
-    void exportWithoutARunNamesTheMissingCheckpoint() throws IOException {
+    void exportWithoutARunSaysHowToTrainOne() throws IOException {
         Path empty = Files.createDirectories(dir.resolve("no-run"));
         Cli.Result r = Cli.run("export", "--run", empty, "--out", dir.resolve("none.onnx"));
         assertEquals(1, r.exit(), r::toString);
-        assertTrue(r.err().contains(empty.toString()) && r.err().contains("checkpoints/stage1.ckpt"), r::toString);
+        assertTrue(r.err().contains(empty.toString()) && r.err().contains("holds no training run")
+                && r.err().contains("scaleprotoseg train --out " + empty), r::toString);
         assertFalse(r.err().contains("\tat "), "no stack trace: " + r);
         assertFalse(Files.exists(dir.resolve("none.onnx")), "nothing written");
         Cli.Result missing = Cli.run("export", "--run", dir.resolve("nowhere"), "--out", dir.resolve("none.onnx"));

@@ -185,11 +185,12 @@ class TrainCommandTest {
     }
 
     @Test
-    void evalOnADirectoryWithoutARunNamesTheMissingCheckpoint() throws IOException {
+    void evalOnADirectoryWithoutARunSaysHowToTrainOne() throws IOException {
         Path empty = Files.createDirectories(dir.resolve("empty"));
         Cli.Result r = Cli.run("eval", "--run", empty);
         assertEquals(1, r.exit(), r::toString);
-        assertTrue(r.err().contains(empty.toString()) && r.err().contains("checkpoints/stage1.ckpt"), r::toString);
+        assertTrue(r.err().contains(empty.toString()) && r.err().contains("holds no training run")
+                && r.err().contains("scaleprotoseg train --out " + empty), r::toString);
         assertFalse(r.err().contains("\tat "), "no stack trace: " + r);
     }
 

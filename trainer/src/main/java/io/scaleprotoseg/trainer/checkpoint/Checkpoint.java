@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -24,6 +26,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 
@@ -43,16 +46,22 @@ public final class Checkpoint {
     public static final int FORMAT_VERSION = 1;
 
     private static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+    /** Tolerates keys added by later versions of the same format. */
+    private static final ObjectMapper STATE_READER = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
 
     private Checkpoint() {
     }
 
     /** What a checkpoint holds besides tensors. */
-    public record Contents(Map<String, Object> state, Map<String, byte[]> patches) {
+    public record Contents(CheckpointState state, Map<String, byte[]> patches) {
     }
 
-    /** Writes a checkpoint atomically. */
-    public static void write(Path file, Map<String, Object> state, ParameterSet params, Adam adam, Map<String, byte[]> patches)
+    /**
+     * Writes a checkpoint atomically; the state's format version and parameter groups are set
+     * here from {@link #FORMAT_VERSION} and {@code params}.
+     */
+    public static void write(Path file, CheckpointState state, ParameterSet params, Adam adam, Map<String, byte[]> patches)
             throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
@@ -63,15 +72,14 @@ public final class Checkpoint {
         }
         try {
             try (OutputStream os = Files.newOutputStream(tmp); ZipOutputStream zip = new ZipOutputStream(os)) {
-                Map<String, Object> withMeta = new LinkedHashMap<>();
-                withMeta.put("formatVersion", FORMAT_VERSION);
-                withMeta.putAll(state);
                 Map<String, String> groups = new LinkedHashMap<>();
                 for (String n : params.names()) {
                     groups.put(n, params.group(n).name());
                 }
-                withMeta.put("parameterGroups", groups);
-                put(zip, "state.json", JSON.writeValueAsBytes(withMeta));
+                CheckpointState s = new CheckpointState(FORMAT_VERSION, state.config(), state.phase(), state.phaseStep(),
+                        state.bestMiou(), state.dataset(), state.classes(), state.prototypes(), state.projection(),
+                        state.pruned(), state.inactivePrototypes(), state.stage(), state.lastValidation(), groups);
+                put(zip, "state.json", JSON.writeValueAsBytes(s));
                 try (NDManager m = params.manager().newSubManager()) {
                     NDList list = new NDList();
                     for (String n : params.names()) {
@@ -108,7 +116,6 @@ public final class Checkpoint {
      *
      * @throws CheckpointException naming the file and what is wrong with it
      */
-    @SuppressWarnings("unchecked")
     public static Contents read(Path file, ParameterSet params, Adam adam) throws CheckpointException {
         if (!Files.isRegularFile(file)) {
             throw new CheckpointException("checkpoint " + file + " does not exist");
@@ -128,18 +135,8 @@ public final class Checkpoint {
             throw new CheckpointException("checkpoint " + file + " is incomplete: it lacks "
                     + (stateBytes == null ? "state.json" : "params.safetensors"));
         }
-        Map<String, Object> state;
-        try {
-            state = JSON.readValue(stateBytes, Map.class);
-        } catch (IOException e) {
-            throw new CheckpointException("checkpoint " + file + " has an unreadable state.json: " + e.getMessage(), e);
-        }
-        Object version = state.get("formatVersion");
-        if (!(version instanceof Integer v) || v != FORMAT_VERSION) {
-            throw new CheckpointException("checkpoint " + file + " has format version " + version + "; this trainer reads "
-                    + FORMAT_VERSION);
-        }
-        Map<String, String> groups = (Map<String, String>) state.get("parameterGroups");
+        CheckpointState state = parseState(file, stateBytes);
+        Map<String, String> groups = state.parameterGroups();
         try (NDManager m = params.manager().newSubManager()) {
             NDList list = NDList.decode(m, new ByteArrayInputStream(paramBytes));
             for (String n : params.names()) {
@@ -147,7 +144,7 @@ public final class Checkpoint {
             }
             for (NDArray a : list) {
                 String n = a.getName();
-                String g = groups == null ? null : groups.get(n);
+                String g = groups.get(n);
                 if (g == null) {
                     throw new CheckpointException("checkpoint " + file + ": tensor '" + n + "' has no parameter group");
                 }
@@ -176,6 +173,48 @@ public final class Checkpoint {
             }
         });
         return new Contents(state, patches);
+    }
+
+    /**
+     * Reads only the state of a checkpoint (no tensors), for commands that inspect a run.
+     *
+     * @throws CheckpointException naming the file when it is missing, not a checkpoint, or of
+     *     another format version
+     */
+    public static CheckpointState readState(Path file) throws CheckpointException {
+        if (!Files.isRegularFile(file)) {
+            throw new CheckpointException("checkpoint " + file + " does not exist");
+        }
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            ZipEntry e = zip.getEntry("state.json");
+            if (e == null) {
+                throw new CheckpointException("checkpoint " + file + " is incomplete: it lacks state.json");
+            }
+            try (InputStream in = zip.getInputStream(e)) {
+                return parseState(file, in.readAllBytes());
+            }
+        } catch (IOException e) {
+            throw new CheckpointException("checkpoint " + file + " cannot be read (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static CheckpointState parseState(Path file, byte[] bytes) throws CheckpointException {
+        JsonNode tree;
+        try {
+            tree = JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new CheckpointException("checkpoint " + file + " has an unreadable state.json: " + e.getMessage(), e);
+        }
+        JsonNode version = tree == null ? null : tree.get("formatVersion");
+        if (version == null || !version.isInt() || version.intValue() != FORMAT_VERSION) {
+            throw new CheckpointException("checkpoint " + file + " has format version " + version + "; this trainer reads "
+                    + FORMAT_VERSION);
+        }
+        try {
+            return STATE_READER.treeToValue(tree, CheckpointState.class);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new CheckpointException("checkpoint " + file + " has an inconsistent state.json: " + e.getMessage(), e);
+        }
     }
 
     /** The Jackson mapper checkpoints use, for converting state values back to records. */

@@ -26,10 +26,10 @@ public final class TrainedModel implements AutoCloseable {
     private final SegmentationNetwork network;
     private final ProjectionResult projection;
     private final Map<Integer, byte[]> patches;
-    private final Map<String, Object> state;
+    private final CheckpointState state;
 
     private TrainedModel(Path file, TrainingConfig config, LabelSpace labels, ParameterSet params, SegmentationNetwork network,
-            ProjectionResult projection, Map<Integer, byte[]> patches, Map<String, Object> state) {
+            ProjectionResult projection, Map<Integer, byte[]> patches, CheckpointState state) {
         this.file = file;
         this.config = config;
         this.labels = labels;
@@ -40,16 +40,13 @@ public final class TrainedModel implements AutoCloseable {
         this.state = state;
     }
 
-    /** The checkpoint a finished run's directory offers: stage 2 when present, else stage 1. */
+    /**
+     * The finished model of a run directory ({@link RunDirectory#finishedCheckpoint()}).
+     *
+     * @throws CheckpointException when the run has not finished, saying how to finish it
+     */
     public static Path finalCheckpoint(Path runDir) throws CheckpointException {
-        for (String name : List.of("stage2.ckpt", "stage1.ckpt")) {
-            Path p = runDir.resolve("checkpoints").resolve(name);
-            if (Files.isRegularFile(p)) {
-                return p;
-            }
-        }
-        throw new CheckpointException("run directory " + runDir + " has no finished stage (checkpoints/stage1.ckpt or "
-                + "stage2.ckpt); finish or resume the run with 'scaleprotoseg train --resume'");
+        return new RunDirectory(runDir).finishedCheckpoint();
     }
 
     /**
@@ -57,16 +54,14 @@ public final class TrainedModel implements AutoCloseable {
      *
      * @throws CheckpointException naming the file when it is unreadable or inconsistent
      */
-    @SuppressWarnings("unchecked")
     public static TrainedModel load(Path file, NDManager parent) throws CheckpointException {
         ParameterSet params = new ParameterSet(parent);
         try {
             Checkpoint.Contents c = Checkpoint.read(file, params, null);
-            Map<String, Object> s = c.state();
-            TrainingConfig cfg = Checkpoint.json().convertValue(s.get("config"), TrainingConfig.class);
-            LabelSpace labels = Checkpoint.json().convertValue(s.get("classes"), LabelSpace.class);
-            Map<String, List<Integer>> t = (Map<String, List<Integer>>) s.get("prototypes");
-            PrototypeTable table = new PrototypeTable(ints(t.get("ids")), ints(t.get("classes")), ints(t.get("scales")));
+            CheckpointState s = c.state();
+            TrainingConfig cfg = s.config();
+            LabelSpace labels = s.classes();
+            PrototypeTable table = s.prototypes();
             if (cfg.network().method().hasPrototypes()) {
                 long rows = params.contains("prototypes") ? params.shape("prototypes")[0] : -1;
                 if (rows != table.size()) {
@@ -74,10 +69,12 @@ public final class TrainedModel implements AutoCloseable {
                             + " prototypes but holds a 'prototypes' tensor of " + rows + " rows");
                 }
             }
-            ProjectionResult projection = s.get("projection") == null ? null
-                    : Checkpoint.json().convertValue(s.get("projection"), ProjectionResult.class);
+            ProjectionResult projection = s.projection();
             Map<Integer, byte[]> patches = new LinkedHashMap<>();
             c.patches().forEach((id, bytes) -> patches.put(Integer.valueOf(id), bytes));
+            if (cfg == null || labels == null || table == null) {
+                throw new CheckpointException("checkpoint " + file + " lacks its configuration, classes or prototype table");
+            }
             SegmentationNetwork net = new SegmentationNetwork(cfg.network(), params, table);
             return new TrainedModel(file, cfg, labels, params, net, projection, patches, s);
         } catch (CheckpointException e) {
@@ -87,10 +84,6 @@ public final class TrainedModel implements AutoCloseable {
             params.close();
             throw new CheckpointException("checkpoint " + file + " is inconsistent: " + e.getMessage(), e);
         }
-    }
-
-    private static int[] ints(List<Integer> l) {
-        return l.stream().mapToInt(Integer::intValue).toArray();
     }
 
     public Path file() {
@@ -123,8 +116,8 @@ public final class TrainedModel implements AutoCloseable {
         return patches;
     }
 
-    /** The raw checkpoint state (phase, steps, best score, validation). */
-    public Map<String, Object> state() {
+    /** The checkpoint's state (phase, steps, best score, validation, data set). */
+    public CheckpointState state() {
         return state;
     }
 

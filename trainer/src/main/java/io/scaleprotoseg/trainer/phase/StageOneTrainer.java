@@ -10,6 +10,8 @@ import ai.djl.training.GradientCollector;
 import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.trainer.checkpoint.Checkpoint;
 import io.scaleprotoseg.trainer.checkpoint.CheckpointException;
+import io.scaleprotoseg.trainer.checkpoint.CheckpointState;
+import io.scaleprotoseg.trainer.checkpoint.RunDirectory;
 import io.scaleprotoseg.trainer.data.Augmentation;
 import io.scaleprotoseg.trainer.data.DatasetException;
 import io.scaleprotoseg.trainer.data.SegmentationDataset;
@@ -35,6 +37,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -44,10 +47,10 @@ import java.util.concurrent.Executors;
  * only stage), METHOD.md 3-4: warm-up, joint training with poly learning rates, projection,
  * last-layer fine-tune; for ProtoSeg also pruning and a second fine-tune.
  *
- * <p>A run lives in a directory: {@code checkpoints/last.ckpt} (every
+ * <p>A run lives in a {@link RunDirectory}: {@code checkpoints/last.ckpt} (every
  * {@code checkpointEvery} updates and at each phase end, atomically), {@code checkpoints/best.ckpt}
- * (best validation mIoU so far), {@code checkpoints/stage1.ckpt} (the finished stage),
- * {@code metrics.jsonl}. {@link #run(boolean)} with resume continues from {@code last.ckpt} to the
+ * (best validation mIoU so far), {@code checkpoints/stage1.ckpt} and {@code stage2.ckpt} (the
+ * finished stages), {@code metrics.jsonl}. {@link #run(boolean)} with resume continues from {@code last.ckpt} to the
  * same result as an uninterrupted run: initial weights, batches and augmentation are pure
  * functions of the seed and the update number, and the optimiser state is in the checkpoint.
  * Each phase starts with a fresh optimiser state, as separate optimisers per phase would.
@@ -58,7 +61,7 @@ public final class StageOneTrainer {
     private final TrainingConfig cfg;
     private final SegmentationDataset train;
     private final SegmentationDataset val;
-    private final Path runDir;
+    private final RunDirectory runDir;
     private final TrainingListener listener;
     private final Path imagenetWeights;
 
@@ -83,7 +86,7 @@ public final class StageOneTrainer {
     static final int CALIBRATION_IMAGES = 16;
     private List<Integer> pruned = List.of();
     private final Map<Integer, byte[]> patches = new LinkedHashMap<>();
-    private final Map<String, Object> lastEval = new LinkedHashMap<>();
+    private CheckpointState.Validation lastValidation;
     private Device device;
     private Path stageOneSource;
 
@@ -95,7 +98,7 @@ public final class StageOneTrainer {
         this.cfg = cfg;
         this.train = train;
         this.val = val;
-        this.runDir = runDir;
+        this.runDir = new RunDirectory(runDir);
         this.listener = listener == null ? TrainingListener.NONE : listener;
         this.imagenetWeights = imagenetWeights;
         if (train.labels().numClasses() != cfg.network().numClasses()) {
@@ -122,24 +125,14 @@ public final class StageOneTrainer {
         return this;
     }
 
-    /** Where the last periodic checkpoint goes. */
-    public Path lastCheckpoint() {
-        return runDir.resolve("checkpoints").resolve("last.ckpt");
-    }
-
-    /** The finished stage 2's checkpoint (ScaleProtoSeg). */
-    public Path stageTwoCheckpoint() {
-        return runDir.resolve("checkpoints").resolve("stage2.ckpt");
+    /** The run's directory and its layout. */
+    public RunDirectory runDirectory() {
+        return runDir;
     }
 
     /** Whether this run has a stage 2 (ScaleProtoSeg with stage-2 steps). */
     private boolean grouped() {
-        return cfg.network().method() == ModelKind.SCALEPROTOSEG && cfg.groupWarmupSteps() + cfg.groupJointSteps() > 0;
-    }
-
-    /** The finished stage's checkpoint. */
-    public Path finalCheckpoint() {
-        return runDir.resolve("checkpoints").resolve("stage1.ckpt");
+        return cfg.hasStageTwo();
     }
 
     /** What a finished stage reports. */
@@ -148,7 +141,7 @@ public final class StageOneTrainer {
     }
 
     /**
-     * Trains, or with {@code resume} continues from {@link #lastCheckpoint()}.
+     * Trains, or with {@code resume} continues from {@link #runDir.last()}.
      *
      * @throws TrainingException for bad data, weight files or checkpoints, each naming the file
      */
@@ -161,20 +154,20 @@ public final class StageOneTrainer {
         try (NDManager base = device == null ? NDManager.newBaseManager() : NDManager.newBaseManager(device);
                 ParameterSet params = new ParameterSet(base);
                 Adam adam = new Adam(base);
-                MetricsLog log = new MetricsLog(runDir.resolve("metrics.jsonl"))) {
+                MetricsLog log = new MetricsLog(runDir.metrics())) {
             JniUtils.setGradMode(false);
             SegmentationNetwork net;
-            if (resume && Files.isRegularFile(lastCheckpoint())) {
-                net = restore(lastCheckpoint(), params, adam);
-                listener.message("resumed from " + lastCheckpoint() + " at " + phase + " step " + phaseStep);
+            if (resume && Files.isRegularFile(runDir.last())) {
+                net = restore(runDir.last(), params, adam);
+                listener.message("resumed from " + runDir.last() + " at " + phase + " step " + phaseStep);
             } else if (stageOneSource != null) {
                 net = restore(stageOneSource, params, null);
                 if (phase != Phase.DONE || params.contains(SegmentationNetwork.GROUP_WEIGHTS) || !grouped()) {
                     throw new TrainingException("checkpoint " + stageOneSource + " is not a finished stage 1 of a "
                             + "scaleprotoseg run (phase " + phase + "); stage 2 starts from checkpoints/stage1.ckpt");
                 }
-                Files.createDirectories(runDir);
-                Files.writeString(runDir.resolve("config.json"), Checkpoint.json().writeValueAsString(cfg));
+                Files.createDirectories(runDir.root());
+                Files.writeString(runDir.config(), Checkpoint.json().writeValueAsString(cfg));
                 GroupLayer.create(net, cfg.network().groupsPerClass(), cfg.seed());
                 phase = Phase.GROUP_WARMUP;
                 phaseStep = 0;
@@ -191,8 +184,8 @@ public final class StageOneTrainer {
                 if (imagenetWeights == null) {
                     calibrateBatchNorm(net, workers, base);
                 }
-                Files.createDirectories(runDir);
-                Files.writeString(runDir.resolve("config.json"), Checkpoint.json().writeValueAsString(cfg));
+                Files.createDirectories(runDir.root());
+                Files.writeString(runDir.config(), Checkpoint.json().writeValueAsString(cfg));
             }
             BatchSource source = new BatchSource(train, new Augmentation(cfg.minScale(), cfg.maxScale(), cfg.crop(),
                     cfg.crop(), 0.5, train.labels().ignoreLabel()), cfg.seed(), workers);
@@ -234,10 +227,10 @@ public final class StageOneTrainer {
                     default:
                         throw new IllegalStateException("unexpected phase " + phase);
                 }
-                save(lastCheckpoint(), net, adam);
+                save(runDir.last(), net, adam);
             }
             Evaluator.Result result = evaluate(net, log, base, null);
-            Path done = grouped() ? stageTwoCheckpoint() : finalCheckpoint();
+            Path done = runDir.finalCheckpoint(cfg);
             save(done, net, null);
             return new Result(done, result, net.prototypes().size() - inactive.size(), projection, pruned);
         } catch (IOException e) {
@@ -423,7 +416,7 @@ public final class StageOneTrainer {
                 evaluate(net, log, base, adam);
             }
             if (phaseStep % cfg.checkpointEvery() == 0 && phaseStep < total) {
-                save(lastCheckpoint(), net, adam);
+                save(runDir.last(), net, adam);
             }
         }
         evaluate(net, log, base, adam);
@@ -476,7 +469,7 @@ public final class StageOneTrainer {
                     phase = Phase.PRUNE;
                 } else if (grouped()) {
                     phase = Phase.DONE;
-                    save(finalCheckpoint(), net, null);
+                    save(runDir.stageOne(), net, null);
                     GroupLayer.create(net, cfg.network().groupsPerClass(), cfg.seed());
                     phase = Phase.GROUP_WARMUP;
                 } else {
@@ -510,66 +503,43 @@ public final class StageOneTrainer {
         record.put("valMiou", r.meanIou());
         record.put("valPixelAccuracy", r.pixelAccuracy());
         log.write(record);
-        lastEval.clear();
-        lastEval.putAll(record);
+        lastValidation = new CheckpointState.Validation(phase.name().toLowerCase(Locale.ROOT), phaseStep,
+                updatesBefore(phase) + phaseStep, r.meanIou(), r.pixelAccuracy());
         if (r.meanIou() > bestMiou) {
             bestMiou = r.meanIou();
             if (adam != null) {
-                save(runDir.resolve("checkpoints").resolve("best.ckpt"), net, null);
+                save(runDir.best(), net, null);
             }
         }
         return r;
     }
 
     private void save(Path file, SegmentationNetwork net, Adam adam) throws IOException {
-        Map<String, Object> state = new LinkedHashMap<>();
-        state.put("config", cfg);
-        state.put("phase", phase.name());
-        state.put("phaseStep", phaseStep);
-        state.put("bestMiou", bestMiou);
-        state.put("dataset", train.name());
-        state.put("classes", train.labels());
-        PrototypeTable t = net.prototypes();
-        // an ordered map: Map.of iterates in a per-JVM random order, and checkpoints should be reproducible
-        Map<String, Object> table = new LinkedHashMap<>();
-        table.put("ids", t.ids());
-        table.put("classes", t.classes());
-        table.put("scales", t.scales());
-        state.put("prototypes", table);
-        if (projection != null) {
-            state.put("projection", projection);
-        }
-        state.put("pruned", pruned);
-        state.put("inactivePrototypes", inactive);
-        state.put("stage", net.params().contains(SegmentationNetwork.GROUP_WEIGHTS) ? 2 : 1);
-        state.put("lastValidation", lastEval);
-        Map<String, byte[]> png = new HashMap<>();
+        CheckpointState state = new CheckpointState(Checkpoint.FORMAT_VERSION, cfg, phase, phaseStep, bestMiou, train.name(),
+                train.labels(), net.prototypes(), projection, pruned, inactive,
+                net.params().contains(SegmentationNetwork.GROUP_WEIGHTS) ? 2 : 1, lastValidation, Map.of());
+        Map<String, byte[]> png = new TreeMap<>();
         patches.forEach((id, bytes) -> png.put(String.valueOf(id), bytes));
         Checkpoint.write(file, state, net.params(), adam, png);
     }
 
-    @SuppressWarnings("unchecked")
     private SegmentationNetwork restore(Path file, ParameterSet params, Adam adam) throws TrainingException {
         try {
             Checkpoint.Contents c = Checkpoint.read(file, params, adam);
-            Map<String, Object> s = c.state();
-            phase = Phase.valueOf((String) s.get("phase"));
-            phaseStep = (Integer) s.get("phaseStep");
-            bestMiou = ((Number) s.get("bestMiou")).doubleValue();
-            Map<String, List<Integer>> t = (Map<String, List<Integer>>) s.get("prototypes");
-            PrototypeTable table = new PrototypeTable(ints(t.get("ids")), ints(t.get("classes")), ints(t.get("scales")));
-            if (s.get("projection") != null) {
-                projection = Checkpoint.json().convertValue(s.get("projection"), ProjectionResult.class);
-            }
-            pruned = (List<Integer>) s.getOrDefault("pruned", List.of());
-            inactive = (List<Integer>) s.getOrDefault("inactivePrototypes", List.of());
+            CheckpointState s = c.state();
+            phase = s.phase();
+            phaseStep = s.phaseStep();
+            bestMiou = s.bestMiou();
+            projection = s.projection();
+            pruned = s.pruned();
+            inactive = s.inactivePrototypes();
+            lastValidation = s.lastValidation();
             c.patches().forEach((id, bytes) -> patches.put(Integer.valueOf(id), bytes));
-            TrainingConfig saved = Checkpoint.json().convertValue(s.get("config"), TrainingConfig.class);
-            if (!sameNetwork(saved, cfg)) {
+            if (!sameNetwork(s.config(), cfg)) {
                 throw new TrainingException("checkpoint " + file + " was made with another network ("
-                        + saved.network() + "); resume with the same preset and options, or use a new run directory");
+                        + s.config().network() + "); resume with the same preset and options, or use a new run directory");
             }
-            return new SegmentationNetwork(cfg.network(), params, table);
+            return new SegmentationNetwork(cfg.network(), params, s.prototypes());
         } catch (CheckpointException e) {
             throw new TrainingException(e.getMessage() + "; delete it to start over", e);
         }
@@ -577,9 +547,5 @@ public final class StageOneTrainer {
 
     private static boolean sameNetwork(TrainingConfig a, TrainingConfig b) {
         return Checkpoint.json().valueToTree(a.network()).equals(Checkpoint.json().valueToTree(b.network()));
-    }
-
-    private static int[] ints(List<Integer> l) {
-        return l.stream().mapToInt(Integer::intValue).toArray();
     }
 }

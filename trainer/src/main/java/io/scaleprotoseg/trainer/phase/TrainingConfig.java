@@ -1,5 +1,6 @@
 package io.scaleprotoseg.trainer.phase;
 
+import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.trainer.model.NetworkConfig;
 
 /**
@@ -97,6 +98,14 @@ public record TrainingConfig(
         this(preset, network, crop, minScale, maxScale, batchSize, iterationSize, warmupSteps, jointSteps, finetuneSteps,
                 lrWarmup, lrBackbone, lrHead, lrFinetune, lambdaDiversity, lambdaL1, weightDecay, pruneK, pruneThreshold,
                 evalEvery, checkpointEvery, valLimit, seed, 2000, 30000, 2.5e-4, 0.05, 1e-3, 0.05);
+    }
+
+    /**
+     * Whether a run of this configuration has a stage 2 (ScaleProtoSeg with group updates): the
+     * one rule for where a run ends ({@code RunDirectory#finalCheckpoint}).
+     */
+    public boolean hasStageTwo() {
+        return network.method() == ModelKind.SCALEPROTOSEG && groupWarmupSteps + groupJointSteps > 0;
     }
 
     /** A copy with other stage-2 settings. */

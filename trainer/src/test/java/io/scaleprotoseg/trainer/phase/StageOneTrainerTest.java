@@ -102,7 +102,7 @@ class StageOneTrainerTest {
             StageOneTrainer first = new StageOneTrainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL), resumed,
                     killer, null);
             assertThrows(Killed.class, () -> first.run(false));
-            assertTrue(Files.isRegularFile(first.lastCheckpoint()), "a checkpoint survives the kill");
+            assertTrue(Files.isRegularFile(first.runDirectory().last()), "a checkpoint survives the kill");
             new StageOneTrainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL), resumed, null, null).run(true);
 
             for (String stage : List.of("stage1.ckpt", "stage2.ckpt")) {

@@ -42,8 +42,8 @@ class TwoStageTest {
                     }
                 }, null);
         StageOneTrainer.Result r = t.run(false);
-        assertEquals(t.stageTwoCheckpoint(), r.checkpoint());
-        assertTrue(Files.isRegularFile(t.finalCheckpoint()), "stage 1 is kept as its own checkpoint");
+        assertEquals(t.runDirectory().stageTwo(), r.checkpoint());
+        assertTrue(Files.isRegularFile(t.runDirectory().stageOne()), "stage 1 is kept as its own checkpoint");
         double projected = miou.get(Phase.PROJECTION);
         double grouped = r.validation().meanIou();
         assertTrue(grouped >= projected - TOLERANCE, "stage 2 mIoU " + grouped + " vs projected stage 1 " + projected);

@@ -9,6 +9,7 @@ import io.scaleprotoseg.sdk.Backend;
 import io.scaleprotoseg.sdk.ErrorCode;
 import io.scaleprotoseg.sdk.Evidence;
 import io.scaleprotoseg.sdk.ModelCard;
+import io.scaleprotoseg.sdk.Parity;
 import io.scaleprotoseg.sdk.ScaleProtoSegException;
 import io.scaleprotoseg.sdk.Segmentation;
 import io.scaleprotoseg.sdk.Segmenter;
@@ -23,53 +24,20 @@ import io.scaleprotoseg.trainer.phase.GroupLayer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
  * Exports a trained run to one ONNX model file and proves it: the trainer's own forward pass and
- * ONNX Runtime (through the SDK) must agree on validation images to max |logit difference| &lt;=
- * 1e-3 x max |logit| and &gt;= 99.9% identical mask pixels. The figures go into the model card
- * (provenance notes {@code parity.*}); when they miss the bounds nothing is written and the
- * export fails with both figures.
+ * ONNX Runtime (through the SDK) must agree on validation images within the bounds of
+ * {@link Parity} (max |logit difference| &lt;= 1e-3 x max |logit|, &gt;= 99.9% identical mask
+ * pixels). The figures go into the model card ({@link ModelCard#parity()}); when they miss the
+ * bounds nothing is written and the export fails with both figures.
  *
  * <p>The parity check needs a runtime on the class path ({@code scaleprotoseg-runtime-ort}); the
  * exporter finds it through the SDK, without depending on it.
  */
 public final class ModelExporter {
-    /** Parity bound on logits, relative to the largest logit. */
-    public static final double LOGIT_TOLERANCE = 1e-3;
-    /** Parity bound on masks: the fraction of identical pixels. */
-    public static final double MASK_AGREEMENT = 0.999;
-
     private ModelExporter() {
-    }
-
-    /**
-     * The parity figures.
-     *
-     * @param images how many images were compared
-     * @param maxAbsLogitDifference max |trainer - runtime| over every logit
-     * @param maxAbsLogit max |trainer logit|
-     * @param maskAgreement identical mask pixels / pixels
-     */
-    public record Parity(int images, double maxAbsLogitDifference, double maxAbsLogit, double maskAgreement) {
-        /** max |difference| / max |logit|. */
-        public double relativeLogitDifference() {
-            return maxAbsLogit == 0 ? maxAbsLogitDifference : maxAbsLogitDifference / maxAbsLogit;
-        }
-
-        public boolean passed() {
-            return relativeLogitDifference() <= LOGIT_TOLERANCE && maskAgreement >= MASK_AGREEMENT;
-        }
-
-        @Override
-        public String toString() {
-            return String.format(Locale.ROOT, "max |logit difference| %.3g = %.3g x max |logit| (bound %.0e), "
-                    + "identical mask pixels %.4f%% (bound %.1f%%), %d images", maxAbsLogitDifference,
-                    relativeLogitDifference(), LOGIT_TOLERANCE, 100 * maskAgreement, 100 * MASK_AGREEMENT, images);
-        }
     }
 
     /** What an export produced. */
@@ -105,22 +73,17 @@ public final class ModelExporter {
                 InferenceGraphWriter.write(inference, trial);
                 Parity parity = parity(model, trial, parityData, parityImages, manager);
                 if (!parity.passed()) {
-                    throw new ExportException("parity check failed for " + checkpoint + ": " + parity
-                            + "; the model was not written");
+                    throw new ExportException(ErrorCode.PARITY_FAILED, "parity check failed for " + checkpoint + ": "
+                            + parity.describe() + "; the model was not written", null);
                 }
-                Map<String, String> notes = new LinkedHashMap<>();
-                notes.put("parity.images", String.valueOf(parity.images()));
-                notes.put("parity.maxAbsLogitDifference", String.format(Locale.ROOT, "%.6g", parity.maxAbsLogitDifference()));
-                notes.put("parity.relativeLogitDifference", String.format(Locale.ROOT, "%.6g", parity.relativeLogitDifference()));
-                notes.put("parity.maskAgreement", String.format(Locale.ROOT, "%.6f", parity.maskAgreement()));
-                InferenceModel stamped = convert(model, threshold, notes);
+                InferenceModel stamped = convert(model, threshold, parity.toNotes());
                 InferenceGraphWriter.write(stamped, out);
                 return new Report(out, stamped.card(), parity);
             } finally {
                 Files.deleteIfExists(trial);
             }
         } catch (CheckpointException e) {
-            throw new ExportException(e.getMessage(), e);
+            throw new ExportException(e.code(), e.getMessage(), e);
         } catch (IOException e) {
             throw new ExportException("cannot write " + out + ": " + e.getMessage(), e);
         }
@@ -179,14 +142,16 @@ public final class ModelExporter {
                 }
                 pixels += ortMask.length;
             }
+        } catch (DatasetException e) {
+            throw new ExportException(e.code(), "parity check: " + e.getMessage(), e);
+        } catch (ExportException e) {
+            throw e;
         } catch (ScaleProtoSegException e) {
             String hint = e.code() == ErrorCode.NO_PROVIDER
                     ? "; the parity check runs the model with ONNX Runtime: put scaleprotoseg-runtime-ort on the class path"
                     : "";
-            throw new ExportException("parity check could not run the exported model: " + e.getMessage() + hint, e);
-        } catch (DatasetException e) {
-            throw new ExportException("parity check: " + e.getMessage(), e);
+            throw new ExportException(e.code(), "parity check could not run the exported model: " + e.getMessage() + hint, e);
         }
-        return new Parity(n, maxDiff, maxLogit, pixels == 0 ? 0 : (double) same / pixels);
+        return Parity.measured(n, maxDiff, maxLogit, pixels == 0 ? 0 : (double) same / pixels);
     }
 }

@@ -1,11 +1,6 @@
 package io.scaleprotoseg.samples;
 
-import io.scaleprotoseg.exporter.ExportException;
 import io.scaleprotoseg.sdk.ScaleProtoSegException;
-import io.scaleprotoseg.trainer.checkpoint.CheckpointException;
-import io.scaleprotoseg.trainer.data.DatasetException;
-import io.scaleprotoseg.trainer.model.WeightFileException;
-import io.scaleprotoseg.trainer.phase.TrainingException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -40,10 +35,10 @@ abstract class CommandBase implements Callable<Integer> {
             return execute();
         } catch (CommandLine.ParameterException e) {
             throw e;
-        } catch (UserError | ScaleProtoSegException | IllegalArgumentException | TrainingException | DatasetException
-                | CheckpointException | WeightFileException | ExportException e) {
-            // the SDK's and the trainer's messages (and their IllegalArgumentExceptions for invalid
-            // settings) are written for people: what went wrong, with which file, and what to do
+        } catch (UserError | ScaleProtoSegException | IllegalArgumentException e) {
+            // the messages of the SDK, trainer and exporter (one exception hierarchy) and their
+            // IllegalArgumentExceptions for invalid settings are written for people: what went
+            // wrong, with which file, and what to do
             err().println("error: " + e.getMessage());
             return USER_ERROR;
         } catch (IOException | UncheckedIOException e) {

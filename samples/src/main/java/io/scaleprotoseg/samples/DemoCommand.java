@@ -8,6 +8,7 @@ import io.scaleprotoseg.exporter.ModelExporter;
 import io.scaleprotoseg.sdk.BackendInfo;
 import io.scaleprotoseg.sdk.ModelCard;
 import io.scaleprotoseg.sdk.ModelKind;
+import io.scaleprotoseg.sdk.Parity;
 import io.scaleprotoseg.sdk.PixelExplanation;
 import io.scaleprotoseg.sdk.Segmentation;
 import io.scaleprotoseg.trainer.checkpoint.Checkpoint;
@@ -329,7 +330,7 @@ final class DemoCommand extends CommandBase {
         // ---- 3. export ----------------------------------------------------------------------------
         log("[3/5] export with parity check (" + PARITY_IMAGES + " validation images, trainer vs ONNX Runtime)");
         Files.createDirectories(modelsDir);
-        Map<ModelKind, ModelExports.Parity> parity = new EnumMap<>(ModelKind.class);
+        Map<ModelKind, Parity> parity = new EnumMap<>(ModelKind.class);
         Map<ModelKind, Path> models = new EnumMap<>(ModelKind.class);
         List<String> reusedModels = new ArrayList<>();
         for (Run r : runs) {
@@ -339,15 +340,13 @@ final class DemoCommand extends CommandBase {
             String stale = ModelExports.staleReason(model, ckpt, RunFiles.state(ckpt));
             if (stale == null) {
                 ModelCard card = ModelCard.read(model);
-                parity.put(r.kind, ModelExports.parity(card));
+                parity.put(r.kind, card.parity());
                 reusedModels.add(r.id());
                 log(r.id() + ": " + abs(model) + " reused (exported from " + ckpt.getFileName() + "; parity "
                         + parity.get(r.kind).describe() + ")");
             } else {
                 ModelExporter.Report rep = ModelExporter.export(ckpt, model, null, val, PARITY_IMAGES);
-                ModelExporter.Parity p = rep.parity();
-                parity.put(r.kind, new ModelExports.Parity(p.images(), p.maxAbsLogitDifference(), p.relativeLogitDifference(),
-                        p.maskAgreement()));
+                parity.put(r.kind, rep.parity());
                 log(r.id() + ": exported " + abs(model) + " (" + ExportCommand.size(model) + "); parity "
                         + parity.get(r.kind).describe());
             }
@@ -756,7 +755,7 @@ final class DemoCommand extends CommandBase {
     // ---- output --------------------------------------------------------------------------------
 
     private void printTable(List<Run> runs, Map<ModelKind, DemoEvaluation.Result> results,
-            Map<ModelKind, ModelExports.Parity> parity, Map<ModelKind, Double> trainerMs) {
+            Map<ModelKind, Parity> parity, Map<ModelKind, Double> trainerMs) {
         PrintWriter o = out();
         boolean trainer = !trainerMs.isEmpty();
         o.printf(Locale.ROOT, "%-14s  %9s  %10s  %12s  %10s  %11s%s  %s%n", "model", "test mIoU", "prototypes", "protos/group",
@@ -764,7 +763,7 @@ final class DemoCommand extends CommandBase {
                 "parity (rel. logit diff, identical mask pixels)");
         for (Run r : runs) {
             DemoEvaluation.Result e = results.get(r.kind);
-            ModelExports.Parity p = parity.get(r.kind);
+            Parity p = parity.get(r.kind);
             String extra = "";
             if (trainer) {
                 double t = trainerMs.getOrDefault(r.kind, Double.NaN);
@@ -779,7 +778,7 @@ final class DemoCommand extends CommandBase {
     }
 
     private void writeSummary(Scenes spec, List<Run> runs, Map<ModelKind, DemoEvaluation.Result> results,
-            Map<ModelKind, ModelExports.Parity> parity, Map<ModelKind, Double> trainerMs, double factor, int threads) throws IOException {
+            Map<ModelKind, Parity> parity, Map<ModelKind, Double> trainerMs, double factor, int threads) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("data", spec);
         m.put("minutes", minutes);

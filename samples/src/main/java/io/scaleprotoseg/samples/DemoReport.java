@@ -6,6 +6,7 @@ import static io.scaleprotoseg.samples.Html.signed;
 
 import io.scaleprotoseg.sdk.GroupEvidence;
 import io.scaleprotoseg.sdk.ModelCard;
+import io.scaleprotoseg.sdk.Parity;
 import io.scaleprotoseg.sdk.PixelExplanation;
 import io.scaleprotoseg.sdk.PrototypeEvidence;
 import io.scaleprotoseg.sdk.Segmentation;
@@ -41,7 +42,7 @@ final class DemoReport {
     }
 
     /** One trained and exported model. */
-    record Row(DemoEvaluation.Result eval, ModelExports.Parity parity, TrainingConfig config, TrainingCurves curves,
+    record Row(DemoEvaluation.Result eval, Parity parity, TrainingConfig config, TrainingCurves curves,
             String training, double trainerLatencyMs) {
     }
 

@@ -3,7 +3,7 @@ package io.scaleprotoseg.samples;
 import io.scaleprotoseg.exporter.ModelExporter;
 import io.scaleprotoseg.sdk.ModelCard;
 import io.scaleprotoseg.sdk.ModelKind;
-import io.scaleprotoseg.trainer.checkpoint.Checkpoint;
+import io.scaleprotoseg.sdk.Parity;
 import io.scaleprotoseg.trainer.checkpoint.CheckpointState;
 import io.scaleprotoseg.trainer.checkpoint.TrainedModel;
 import io.scaleprotoseg.trainer.data.SegmentationDataset;
@@ -13,9 +13,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -117,12 +115,12 @@ final class ExportCommand extends CommandBase {
         return 0;
     }
 
-    static void printParity(PrintWriter o, ModelExporter.Parity p) {
-        o.printf(Locale.ROOT, "  max |logit difference|   %.3g (max |logit| %.4g)%n", p.maxAbsLogitDifference(), p.maxAbsLogit());
-        o.printf(Locale.ROOT, "  relative difference      %.3g (bound %.0e)%n", p.relativeLogitDifference(),
-                ModelExporter.LOGIT_TOLERANCE);
+    static void printParity(PrintWriter o, Parity p) {
+        o.printf(Locale.ROOT, "  max |logit difference|   %.3g%n", p.maxAbsLogitDifference());
+        o.printf(Locale.ROOT, "  relative difference      %.3g x max |logit| (bound %.0e)%n", p.relativeLogitDifference(),
+                Parity.RELATIVE_LOGIT_BOUND);
         o.printf(Locale.ROOT, "  identical mask pixels    %.4f%% (bound %.1f%%)%n", 100 * p.maskAgreement(),
-                100 * ModelExporter.MASK_AGREEMENT);
+                100 * Parity.MASK_AGREEMENT_BOUND);
     }
 
     /** Prototypes in use, groups and threshold of an exported card. */

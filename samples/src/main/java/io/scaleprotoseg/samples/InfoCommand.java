@@ -10,6 +10,7 @@ import io.scaleprotoseg.sdk.Evidence;
 import io.scaleprotoseg.sdk.ModelCard;
 import io.scaleprotoseg.sdk.ModelFormatException;
 import io.scaleprotoseg.sdk.ModelKind;
+import io.scaleprotoseg.sdk.Parity;
 import io.scaleprotoseg.sdk.Segmenter;
 import io.scaleprotoseg.sdk.spi.BackendProvider;
 import java.io.IOException;
@@ -22,10 +23,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /**
  * {@code info}: a model card's summary, and with {@code --backends} which backends this host can
@@ -164,12 +165,14 @@ final class InfoCommand extends CommandBase {
         o.println("  val mIoU:       " + (p.valMiou() == null ? "-" : Html.num(p.valMiou())));
         o.println("  created:        " + orDash(p.created()));
         printMap("software", p.software());
-        ModelExports.Parity parity = ModelExports.parity(p);
+        Parity parity = Parity.fromNotes(p.notes());
         if (parity != null) {
             o.println("  parity:         " + parity.images() + " images, trainer vs ONNX Runtime at export");
             o.printf(Locale.ROOT, "    max |logit difference|  %.3g%n", parity.maxAbsLogitDifference());
-            o.printf(Locale.ROOT, "    relative difference     %.3g x max |logit| (bound 1e-03)%n", parity.relativeLogitDifference());
-            o.printf(Locale.ROOT, "    identical mask pixels   %.4f%% (bound 99.9%%)%n", 100 * parity.maskAgreement());
+            o.printf(Locale.ROOT, "    relative difference     %.3g x max |logit| (bound %.0e)%n", parity.relativeLogitDifference(),
+                    Parity.RELATIVE_LOGIT_BOUND);
+            o.printf(Locale.ROOT, "    identical mask pixels   %.4f%% (bound %.1f%%)%n", 100 * parity.maskAgreement(),
+                    100 * Parity.MASK_AGREEMENT_BOUND);
         } else {
             o.println("  parity:         not recorded (only exports of trained runs carry a parity check)");
         }

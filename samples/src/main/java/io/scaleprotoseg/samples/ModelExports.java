@@ -2,7 +2,6 @@ package io.scaleprotoseg.samples;
 
 import io.scaleprotoseg.sdk.ModelCard;
 import io.scaleprotoseg.sdk.ModelFormatException;
-import io.scaleprotoseg.trainer.checkpoint.Checkpoint;
 import io.scaleprotoseg.trainer.checkpoint.CheckpointState;
 import io.scaleprotoseg.trainer.phase.TrainingConfig;
 import java.io.IOException;
@@ -13,22 +12,15 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * What {@code export}, {@code info} and {@code demo} share about exported models: the parity
- * figures the exporter writes into the card's provenance notes ({@code parity.*}), the card's
+ * What {@code export}, {@code info} and {@code demo} share about exported models: the card's
  * prototype and group counts, and whether a model file is the export of a given checkpoint (so
  * that {@code demo} does not export it again).
  */
 final class ModelExports {
-    /** The provenance notes the exporter writes (ModelExporter). */
-    static final String PARITY_IMAGES = "parity.images";
-    static final String PARITY_MAX_DIFF = "parity.maxAbsLogitDifference";
-    static final String PARITY_RELATIVE = "parity.relativeLogitDifference";
-    static final String PARITY_MASK = "parity.maskAgreement";
     /** The note naming the checkpoint file an export came from (CheckpointConverter). */
     static final String CHECKPOINT_NOTE = "checkpoint";
 
@@ -36,51 +28,6 @@ final class ModelExports {
     static final List<String> PHASE_ORDER = List.of("warmup", "joint", "finetune", "groupWarmup", "groupJoint");
 
     private ModelExports() {
-    }
-
-    /**
-     * The parity figures recorded in a card.
-     *
-     * @param images images compared
-     * @param maxAbsLogitDifference max |trainer - runtime| logit
-     * @param relativeLogitDifference the same divided by max |logit|
-     * @param maskAgreement identical mask pixels / pixels
-     */
-    record Parity(int images, double maxAbsLogitDifference, double relativeLogitDifference, double maskAgreement) {
-        /** "8 images: max |logit difference| 1.91e-06 = 1.02e-07 x max |logit|, identical mask pixels 100.0000%". */
-        String describe() {
-            return String.format(Locale.ROOT, "%d images: max |logit difference| %.3g = %.3g x max |logit| (bound 1e-03), "
-                    + "identical mask pixels %.4f%% (bound 99.9%%)", images, maxAbsLogitDifference, relativeLogitDifference,
-                    100 * maskAgreement);
-        }
-
-        /** "1.0e-07 rel, 100.00%": for tables. */
-        String brief() {
-            return String.format(Locale.ROOT, "%.1e rel, %.2f%%", relativeLogitDifference, 100 * maskAgreement);
-        }
-    }
-
-    /** The parity figures of a card, or null when it has none (not exported from a trained run). */
-    static Parity parity(ModelCard card) {
-        return parity(card.provenance());
-    }
-
-    /** The parity figures of a provenance record, or null when it has none. */
-    static Parity parity(ModelCard.Provenance provenance) {
-        Map<String, String> notes = provenance == null ? null : provenance.notes();
-        if (notes == null || !notes.containsKey(PARITY_IMAGES)) {
-            return null;
-        }
-        try {
-            return new Parity(Integer.parseInt(notes.get(PARITY_IMAGES).strip()), number(notes, PARITY_MAX_DIFF),
-                    number(notes, PARITY_RELATIVE), number(notes, PARITY_MASK));
-        } catch (NumberFormatException | NullPointerException e) {
-            return null;
-        }
-    }
-
-    private static double number(Map<String, String> notes, String key) {
-        return Double.parseDouble(notes.get(key).strip());
     }
 
     /** The steps per phase in phase order (unknown keys last). */
@@ -132,7 +79,7 @@ final class ModelExports {
         if (p == null || p.notes() == null) {
             return "the card has no provenance";
         }
-        if (parity(card) == null) {
+        if (card.parity() == null) {
             return "the card has no parity figures";
         }
         if (!Objects.equals(p.notes().get(CHECKPOINT_NOTE), checkpoint.getFileName().toString())) {

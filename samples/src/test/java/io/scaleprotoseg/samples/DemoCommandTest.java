@@ -195,7 +195,7 @@ class DemoCommandTest {
         String out = r.out();
         // the parity images come from the run's own data (data.json: 4 validation scenes of 64x48)
         assertTrue(out.contains("parity:          2 images of scenes/val"), out);
-        assertTrue(out.matches("(?s).*\\n  relative difference      \\d\\.\\d+(e-\\d+)? \\(bound 1e-03\\)\\n.*"), out);
+        assertTrue(out.matches("(?s).*\\n  relative difference      \\d\\.\\d+(e-\\d+)? x max \\|logit\\| \\(bound 1e-03\\)\\n.*"), out);
         assertTrue(out.matches("(?s).*\\n  identical mask pixels    \\d+\\.\\d{4}% \\(bound 99\\.9%\\)\\n.*"), out);
         assertTrue(out.matches("(?s).*\\nprototypes:      \\d+ in use \\(of \\d+ after projection\\)\\n.*"), out);
         assertTrue(out.contains("written:         " + model.toAbsolutePath().normalize()), out);

@@ -1,6 +1,9 @@
 package io.scaleprotoseg.sdk;
 
-/** Machine-readable reasons for {@link ScaleProtoSegException}s. */
+/**
+ * Machine-readable reasons for {@link ScaleProtoSegException}s, of the SDK and of the trainer and
+ * exporter (whose exceptions extend the same base).
+ */
 public enum ErrorCode {
     /** The model file cannot be read (missing, unreadable). */
     MODEL_UNREADABLE,
@@ -27,5 +30,17 @@ public enum ErrorCode {
     /** A float input array has the wrong length or holds non-finite values. */
     BAD_INPUT_ARRAY,
     /** The backend failed while running the model. */
-    INFERENCE_FAILED
+    INFERENCE_FAILED,
+    /** A data set cannot be read as asked (missing or undecodable file, unknown label, bad layout). */
+    DATASET_INVALID,
+    /** A checkpoint or run directory cannot be used (missing, unreadable, inconsistent, unfinished run). */
+    CHECKPOINT_INVALID,
+    /** A weight file cannot be loaded into the network (format, missing or misshapen tensors). */
+    WEIGHTS_INVALID,
+    /** Training cannot go on (diverged, or data, settings and checkpoint disagree). */
+    TRAINING_FAILED,
+    /** A trained model cannot be exported (inconsistent checkpoint, options that do not apply). */
+    EXPORT_FAILED,
+    /** An exported model does not reproduce the trainer's outputs within the parity bounds. */
+    PARITY_FAILED
 }

@@ -165,6 +165,15 @@ public record ModelCard(
         }
     }
 
+    /**
+     * The parity figures the exporter measured and recorded in the provenance notes, or null for a
+     * model without them (not exported from a trained run).
+     */
+    @JsonIgnore
+    public Parity parity() {
+        return provenance == null ? null : Parity.fromNotes(provenance.notes());
+    }
+
     /** Number of classes. */
     @JsonIgnore
     public int numClasses() {

@@ -9,9 +9,10 @@ import ai.djl.ndarray.NDManager;
 import io.scaleprotoseg.exporter.ExportException;
 import io.scaleprotoseg.exporter.ModelExporter;
 import io.scaleprotoseg.sdk.Backend;
-import io.scaleprotoseg.sdk.Evidence;
+import io.scaleprotoseg.sdk.ErrorCode;
 import io.scaleprotoseg.sdk.ModelCard;
 import io.scaleprotoseg.sdk.ModelKind;
+import io.scaleprotoseg.sdk.Parity;
 import io.scaleprotoseg.sdk.PixelExplanation;
 import io.scaleprotoseg.sdk.Segmenter;
 import io.scaleprotoseg.trainer.checkpoint.Checkpoint;
@@ -62,15 +63,20 @@ class ExportParityTest {
         Path ckpt = train(kind);
         Path onnx = dir.resolve(kind.id() + ".onnx");
         ModelExporter.Report report = ModelExporter.export(ckpt, onnx, null, SCENES.dataset(Split.VAL), 4);
-        assertTrue(report.parity().passed(), report.parity().toString());
-        assertTrue(report.parity().relativeLogitDifference() <= ModelExporter.LOGIT_TOLERANCE);
-        assertTrue(report.parity().maskAgreement() >= ModelExporter.MASK_AGREEMENT);
+        assertTrue(report.parity().passed(), report.parity().describe());
+        assertTrue(report.parity().relativeLogitDifference() <= Parity.RELATIVE_LOGIT_BOUND);
+        assertTrue(report.parity().maskAgreement() >= Parity.MASK_AGREEMENT_BOUND);
         ModelCard card = ModelCard.read(onnx);
         assertEquals(kind, card.method());
         assertEquals(Scenes.LABELS.classes(), card.classes());
         assertEquals("4", card.provenance().notes().get("parity.images"));
         assertTrue(card.provenance().notes().containsKey("parity.relativeLogitDifference"));
         assertEquals(report.card(), card, "the card round-trips through the file");
+        Parity recorded = card.parity();
+        assertEquals(report.parity().images(), recorded.images(), "the card records the figures measured");
+        assertEquals(report.parity().relativeLogitDifference(), recorded.relativeLogitDifference(),
+                1e-5 * report.parity().relativeLogitDifference());
+        assertEquals(report.parity().maskAgreement(), recorded.maskAgreement(), 1e-6);
         try (Segmenter seg = Segmenter.builder().model(onnx).backend(Backend.ORT_CPU).build()) {
             var sample = SCENES.dataset(Split.VAL).get(0);
             var s = seg.segment(sample.image(), sample.width(), sample.height());
@@ -149,6 +155,7 @@ class ExportParityTest {
         ExportException a = assertThrows(ExportException.class,
                 () -> ModelExporter.export(missing, dir.resolve("a.onnx"), null, SCENES.dataset(Split.VAL), 1));
         assertTrue(a.getMessage().contains("lacks tensor 'aspp.2.weight'"), a.getMessage());
+        assertEquals(ErrorCode.EXPORT_FAILED, a.code());
         ExportException b = assertThrows(ExportException.class,
                 () -> ModelExporter.export(misshapen, dir.resolve("b.onnx"), null, SCENES.dataset(Split.VAL), 1));
         assertTrue(b.getMessage().contains("tensor 'backbone.layer2.0.conv1.weight' has shape [16, 8, 1, 1]"), b.getMessage());

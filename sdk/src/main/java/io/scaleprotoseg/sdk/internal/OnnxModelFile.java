@@ -6,7 +6,6 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.scaleprotoseg.sdk.ErrorCode;
 import io.scaleprotoseg.sdk.ModelCard;
 import io.scaleprotoseg.sdk.ModelFormatException;
-import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.sdk.spi.ModelOutput;
 import java.io.IOException;
 import java.io.InputStream;

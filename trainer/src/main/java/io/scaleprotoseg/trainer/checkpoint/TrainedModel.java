@@ -7,10 +7,8 @@ import io.scaleprotoseg.trainer.model.PrototypeTable;
 import io.scaleprotoseg.trainer.model.SegmentationNetwork;
 import io.scaleprotoseg.trainer.phase.ProjectionResult;
 import io.scaleprotoseg.trainer.phase.TrainingConfig;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**

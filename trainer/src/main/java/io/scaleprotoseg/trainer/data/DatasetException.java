@@ -1,14 +1,20 @@
 package io.scaleprotoseg.trainer.data;
 
-/** A data set that cannot be read as asked; the message names the file and what to fix. */
-public class DatasetException extends Exception {
+import io.scaleprotoseg.sdk.ErrorCode;
+import io.scaleprotoseg.sdk.ScaleProtoSegException;
+
+/**
+ * A data set that cannot be read as asked; the message names the file and what to fix.
+ * Code {@link ErrorCode#DATASET_INVALID}.
+ */
+public class DatasetException extends ScaleProtoSegException {
     private static final long serialVersionUID = 1L;
 
     public DatasetException(String message) {
-        super(message);
+        super(ErrorCode.DATASET_INVALID, message);
     }
 
     public DatasetException(String message, Throwable cause) {
-        super(message, cause);
+        super(ErrorCode.DATASET_INVALID, message, cause);
     }
 }

@@ -31,7 +31,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -236,7 +235,7 @@ public final class StageOneTrainer {
         } catch (IOException e) {
             throw new TrainingException("run directory " + runDir + ": " + e.getMessage(), e);
         } catch (DatasetException | WeightFileException e) {
-            throw new TrainingException(e.getMessage(), e);
+            throw new TrainingException(e.code(), e.getMessage(), e);
         } finally {
             workers.shutdownNow();
         }
@@ -541,7 +540,7 @@ public final class StageOneTrainer {
             }
             return new SegmentationNetwork(cfg.network(), params, s.prototypes());
         } catch (CheckpointException e) {
-            throw new TrainingException(e.getMessage() + "; delete it to start over", e);
+            throw new TrainingException(e.code(), e.getMessage() + "; delete it to start over", e);
         }
     }
 

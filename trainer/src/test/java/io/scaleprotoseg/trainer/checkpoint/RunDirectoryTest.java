@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.scaleprotoseg.sdk.ErrorCode;
 import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.trainer.DjlTestBase;
 import io.scaleprotoseg.trainer.data.Scenes;
@@ -110,6 +111,7 @@ class RunDirectoryTest extends DjlTestBase {
         assertTrue(!run.holdsRun());
         CheckpointException none = assertThrows(CheckpointException.class, run::finishedCheckpoint);
         assertTrue(none.getMessage().contains("holds no training run"), none.getMessage());
+        assertEquals(ErrorCode.CHECKPOINT_INVALID, none.code());
 
         write(run.last(), state(grouped, Phase.GROUP_JOINT));
         write(run.stageOne(), state(grouped, Phase.DONE));

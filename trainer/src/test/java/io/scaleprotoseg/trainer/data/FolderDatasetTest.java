@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.scaleprotoseg.sdk.ErrorCode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -119,6 +120,7 @@ class FolderDatasetTest {
         assertTrue(e.getMessage().contains(root.resolve("train/images/a.png").toString()), e.getMessage());
         assertTrue(e.getMessage().contains(root.resolve("train/masks/a.png").toString()), e.getMessage());
         assertTrue(e.getMessage().contains("16x12") && e.getMessage().contains("15x12"), e.getMessage());
+        assertEquals(ErrorCode.DATASET_INVALID, e.code());
     }
 
     @Test

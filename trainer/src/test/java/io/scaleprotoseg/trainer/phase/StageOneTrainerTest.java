@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
+import io.scaleprotoseg.sdk.ErrorCode;
 import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.trainer.checkpoint.Checkpoint;
 import io.scaleprotoseg.trainer.data.DatasetException;
@@ -191,6 +192,7 @@ class StageOneTrainerTest {
         assertTrue(e.getMessage().contains("training diverged in phase JOINT at update 5")
                 && e.getMessage().contains("non-finite loss") && e.getMessage().contains("lower the learning rates"),
                 e.getMessage());
+        assertEquals(ErrorCode.TRAINING_FAILED, e.code());
         assertEquals(5, messages.stream().filter(m -> m.contains("update skipped")).count(), messages.toString());
         long skipped = Files.readAllLines(dir.resolve("metrics.jsonl")).stream().filter(l -> l.contains("\"skipped\":true")).count();
         assertEquals(4, skipped, "the fifth stops the run before it is logged");

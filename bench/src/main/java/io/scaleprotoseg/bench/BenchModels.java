@@ -1,7 +1,7 @@
 package io.scaleprotoseg.bench;
 
-import io.scaleprotoseg.exporter.graph.InferenceGraphWriter;
-import io.scaleprotoseg.exporter.graph.RandomModels;
+import io.scaleprotoseg.graph.InferenceGraphWriter;
+import io.scaleprotoseg.graph.RandomModels;
 import io.scaleprotoseg.sdk.Evidence;
 import io.scaleprotoseg.sdk.ModelKind;
 import java.io.IOException;

@@ -1,16 +1,16 @@
 package io.scaleprotoseg.exporter;
 
 import ai.djl.engine.Engine;
-import io.scaleprotoseg.exporter.graph.Aspp;
-import io.scaleprotoseg.exporter.graph.DeepLabResNet;
-import io.scaleprotoseg.exporter.graph.FloatTensor;
-import io.scaleprotoseg.exporter.graph.InferenceModel;
-import io.scaleprotoseg.exporter.graph.Layer;
-import io.scaleprotoseg.exporter.graph.PrototypeHead;
+import io.scaleprotoseg.graph.Aspp;
+import io.scaleprotoseg.graph.DeepLabResNet;
+import io.scaleprotoseg.graph.FloatTensor;
+import io.scaleprotoseg.graph.InferenceModel;
+import io.scaleprotoseg.graph.Layer;
+import io.scaleprotoseg.graph.PrototypeHead;
 import io.scaleprotoseg.sdk.ModelCard;
 import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.trainer.checkpoint.TrainedModel;
-import io.scaleprotoseg.trainer.model.NetworkConfig;
+import io.scaleprotoseg.graph.network.NetworkConfig;
 import io.scaleprotoseg.trainer.model.ParameterSet;
 import io.scaleprotoseg.trainer.model.PrototypeTable;
 import io.scaleprotoseg.trainer.model.SegmentationNetwork;

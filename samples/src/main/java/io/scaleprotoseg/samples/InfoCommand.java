@@ -2,8 +2,8 @@ package io.scaleprotoseg.samples;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.scaleprotoseg.exporter.graph.InferenceGraphWriter;
-import io.scaleprotoseg.exporter.graph.RandomModels;
+import io.scaleprotoseg.graph.InferenceGraphWriter;
+import io.scaleprotoseg.graph.RandomModels;
 import io.scaleprotoseg.sdk.Backend;
 import io.scaleprotoseg.sdk.BackendUnavailableException;
 import io.scaleprotoseg.sdk.Evidence;

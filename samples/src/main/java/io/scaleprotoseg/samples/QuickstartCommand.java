@@ -1,6 +1,6 @@
 package io.scaleprotoseg.samples;
 
-import io.scaleprotoseg.exporter.graph.InferenceGraphWriter;
+import io.scaleprotoseg.graph.InferenceGraphWriter;
 import io.scaleprotoseg.samples.quickstart.ColourPrototypeModel;
 import io.scaleprotoseg.samples.quickstart.SceneClass;
 import io.scaleprotoseg.samples.quickstart.StreetScenes;

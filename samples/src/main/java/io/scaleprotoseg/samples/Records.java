@@ -1,7 +1,7 @@
 package io.scaleprotoseg.samples;
 
+import io.scaleprotoseg.graph.network.ResNetLayout;
 import io.scaleprotoseg.sdk.ModelKind;
-import io.scaleprotoseg.trainer.model.ResNetLayout;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.ParameterizedType;

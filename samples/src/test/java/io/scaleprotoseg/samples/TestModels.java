@@ -1,7 +1,7 @@
 package io.scaleprotoseg.samples;
 
-import io.scaleprotoseg.exporter.graph.InferenceGraphWriter;
-import io.scaleprotoseg.exporter.graph.RandomModels;
+import io.scaleprotoseg.graph.InferenceGraphWriter;
+import io.scaleprotoseg.graph.RandomModels;
 import io.scaleprotoseg.samples.quickstart.ColourPrototypeModel;
 import io.scaleprotoseg.samples.quickstart.StreetScenes;
 import io.scaleprotoseg.sdk.ModelKind;

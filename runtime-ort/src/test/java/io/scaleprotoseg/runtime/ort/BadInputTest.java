@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.ByteString;
-import io.scaleprotoseg.exporter.graph.InferenceGraphWriter;
+import io.scaleprotoseg.graph.InferenceGraphWriter;
 import io.scaleprotoseg.sdk.Backend;
 import io.scaleprotoseg.sdk.ErrorCode;
 import io.scaleprotoseg.sdk.Evidence;

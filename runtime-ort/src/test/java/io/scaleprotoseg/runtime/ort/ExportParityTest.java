@@ -18,7 +18,7 @@ import io.scaleprotoseg.sdk.Segmenter;
 import io.scaleprotoseg.trainer.checkpoint.Checkpoint;
 import io.scaleprotoseg.trainer.data.Scenes;
 import io.scaleprotoseg.trainer.data.Split;
-import io.scaleprotoseg.trainer.model.NetworkConfig;
+import io.scaleprotoseg.graph.network.NetworkConfig;
 import io.scaleprotoseg.trainer.model.ParameterSet;
 import io.scaleprotoseg.trainer.phase.Presets;
 import io.scaleprotoseg.trainer.phase.StageOneTrainer;

@@ -3,8 +3,8 @@ package io.scaleprotoseg.runtime.ort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.scaleprotoseg.exporter.graph.InferenceModel;
-import io.scaleprotoseg.exporter.graph.ReferenceForward;
+import io.scaleprotoseg.graph.InferenceModel;
+import io.scaleprotoseg.graph.ReferenceForward;
 import io.scaleprotoseg.sdk.Backend;
 import io.scaleprotoseg.sdk.Evidence;
 import io.scaleprotoseg.sdk.InputSizing;

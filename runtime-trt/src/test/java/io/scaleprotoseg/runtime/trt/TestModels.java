@@ -1,8 +1,8 @@
 package io.scaleprotoseg.runtime.trt;
 
-import io.scaleprotoseg.exporter.graph.InferenceGraphWriter;
-import io.scaleprotoseg.exporter.graph.RandomModels;
-import io.scaleprotoseg.exporter.graph.TestImages;
+import io.scaleprotoseg.graph.InferenceGraphWriter;
+import io.scaleprotoseg.graph.RandomModels;
+import io.scaleprotoseg.graph.TestImages;
 import io.scaleprotoseg.sdk.ModelKind;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,10 +1,10 @@
 package io.scaleprotoseg.samples.quickstart;
 
-import io.scaleprotoseg.exporter.graph.Aspp;
-import io.scaleprotoseg.exporter.graph.FloatTensor;
-import io.scaleprotoseg.exporter.graph.InferenceModel;
-import io.scaleprotoseg.exporter.graph.Layer;
-import io.scaleprotoseg.exporter.graph.PrototypeHead;
+import io.scaleprotoseg.graph.Aspp;
+import io.scaleprotoseg.graph.FloatTensor;
+import io.scaleprotoseg.graph.InferenceModel;
+import io.scaleprotoseg.graph.Layer;
+import io.scaleprotoseg.graph.PrototypeHead;
 import io.scaleprotoseg.samples.Png;
 import io.scaleprotoseg.samples.ScaleProtoSegCli;
 import io.scaleprotoseg.sdk.ModelCard;

@@ -3,7 +3,7 @@ package io.scaleprotoseg.samples.quickstart;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.scaleprotoseg.exporter.graph.InferenceGraphWriter;
+import io.scaleprotoseg.graph.InferenceGraphWriter;
 import io.scaleprotoseg.sdk.Backend;
 import io.scaleprotoseg.sdk.Evidence;
 import io.scaleprotoseg.sdk.GroupEvidence;

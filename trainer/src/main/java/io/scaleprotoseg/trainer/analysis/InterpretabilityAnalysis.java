@@ -10,7 +10,7 @@ import io.scaleprotoseg.trainer.checkpoint.TrainedModel;
 import io.scaleprotoseg.trainer.data.DatasetException;
 import io.scaleprotoseg.trainer.data.Sample;
 import io.scaleprotoseg.trainer.data.SegmentationDataset;
-import io.scaleprotoseg.trainer.model.NetworkConfig;
+import io.scaleprotoseg.graph.network.NetworkConfig;
 import io.scaleprotoseg.trainer.model.PrototypeTable;
 import io.scaleprotoseg.trainer.model.SegmentationNetwork;
 import io.scaleprotoseg.trainer.phase.Projection;

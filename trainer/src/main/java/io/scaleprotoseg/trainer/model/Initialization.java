@@ -1,5 +1,7 @@
 package io.scaleprotoseg.trainer.model;
 
+import io.scaleprotoseg.graph.network.BackboneOp;
+import io.scaleprotoseg.graph.network.NetworkConfig;
 import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.trainer.random.SeedStreams;
 import java.util.Arrays;

@@ -1,6 +1,8 @@
 package io.scaleprotoseg.trainer.model;
 
 import com.sun.jna.NativeLibrary;
+import io.scaleprotoseg.graph.network.BackboneOp;
+import io.scaleprotoseg.graph.network.NetworkConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

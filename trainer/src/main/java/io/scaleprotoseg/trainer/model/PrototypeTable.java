@@ -1,5 +1,6 @@
 package io.scaleprotoseg.trainer.model;
 
+import io.scaleprotoseg.graph.network.NetworkConfig;
 import java.util.Arrays;
 
 /**

@@ -9,6 +9,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.pooling.Pool;
+import io.scaleprotoseg.graph.network.BackboneOp;
+import io.scaleprotoseg.graph.network.NetworkConfig;
 import io.scaleprotoseg.sdk.ModelKind;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,8 +1,8 @@
 package io.scaleprotoseg.trainer.phase;
 
 import io.scaleprotoseg.sdk.ModelKind;
-import io.scaleprotoseg.trainer.model.NetworkConfig;
-import io.scaleprotoseg.trainer.model.ResNetLayout;
+import io.scaleprotoseg.graph.network.NetworkConfig;
+import io.scaleprotoseg.graph.network.ResNetLayout;
 import java.util.List;
 import java.util.Locale;
 

@@ -9,7 +9,7 @@ import io.scaleprotoseg.trainer.data.ImageFiles;
 import io.scaleprotoseg.trainer.data.Sample;
 import io.scaleprotoseg.trainer.data.SegmentationDataset;
 import io.scaleprotoseg.trainer.loss.LabelDownsampler;
-import io.scaleprotoseg.trainer.model.NetworkConfig;
+import io.scaleprotoseg.graph.network.NetworkConfig;
 import io.scaleprotoseg.trainer.model.ParameterSet;
 import io.scaleprotoseg.trainer.model.PrototypeTable;
 import io.scaleprotoseg.trainer.model.SegmentationNetwork;

@@ -1,7 +1,7 @@
 package io.scaleprotoseg.trainer.phase;
 
 import io.scaleprotoseg.sdk.ModelKind;
-import io.scaleprotoseg.trainer.model.NetworkConfig;
+import io.scaleprotoseg.graph.network.NetworkConfig;
 
 /**
  * Everything a training run is made of besides its data (METHOD.md 2-4): the network, the data

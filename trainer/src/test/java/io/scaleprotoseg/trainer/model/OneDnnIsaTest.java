@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.jna.NativeLibrary;
+import io.scaleprotoseg.graph.network.NetworkConfig;
+import io.scaleprotoseg.graph.network.ResNetLayout;
 import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.trainer.phase.Presets;
 import java.util.List;

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import io.scaleprotoseg.graph.network.NetworkConfig;
+import io.scaleprotoseg.graph.network.ResNetLayout;
 import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.trainer.DjlTestBase;
 import java.util.List;

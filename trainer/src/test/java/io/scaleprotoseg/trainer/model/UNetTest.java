@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.types.Shape;
+import io.scaleprotoseg.graph.network.BackboneOp;
+import io.scaleprotoseg.graph.network.NetworkConfig;
+import io.scaleprotoseg.graph.network.ResNetLayout;
 import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.trainer.DjlTestBase;
 import java.util.Arrays;

@@ -14,7 +14,7 @@ import io.scaleprotoseg.trainer.data.Scenes;
 import io.scaleprotoseg.trainer.data.SegmentationDataset;
 import io.scaleprotoseg.trainer.data.Split;
 import io.scaleprotoseg.trainer.model.Initialization;
-import io.scaleprotoseg.trainer.model.NetworkConfig;
+import io.scaleprotoseg.graph.network.NetworkConfig;
 import io.scaleprotoseg.trainer.model.ParameterSet;
 import io.scaleprotoseg.trainer.model.PrototypeTable;
 import io.scaleprotoseg.trainer.model.SegmentationNetwork;

@@ -1,4 +1,4 @@
-package io.scaleprotoseg.exporter.graph;
+package io.scaleprotoseg.graph;
 
 /**
  * Everything after the sigmoid of a prototype model: the active prototypes, their scales, the

@@ -1,4 +1,4 @@
-package io.scaleprotoseg.exporter.graph;
+package io.scaleprotoseg.graph;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

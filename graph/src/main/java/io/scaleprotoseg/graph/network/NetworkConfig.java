@@ -1,4 +1,4 @@
-package io.scaleprotoseg.trainer.model;
+package io.scaleprotoseg.graph.network;
 
 import io.scaleprotoseg.sdk.ModelKind;
 import java.util.List;

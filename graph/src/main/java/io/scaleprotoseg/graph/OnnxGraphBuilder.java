@@ -1,4 +1,4 @@
-package io.scaleprotoseg.exporter.graph;
+package io.scaleprotoseg.graph;
 
 import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.ByteString;

@@ -1,6 +1,6 @@
-package io.scaleprotoseg.exporter.graph;
+package io.scaleprotoseg.graph;
 
-import io.scaleprotoseg.trainer.model.ResNetLayout;
+import io.scaleprotoseg.graph.network.ResNetLayout;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

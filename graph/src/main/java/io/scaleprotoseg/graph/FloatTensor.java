@@ -1,4 +1,4 @@
-package io.scaleprotoseg.exporter.graph;
+package io.scaleprotoseg.graph;
 
 import java.util.Arrays;
 

@@ -1,8 +1,8 @@
-package io.scaleprotoseg.exporter.graph;
+package io.scaleprotoseg.graph;
 
-import static io.scaleprotoseg.exporter.graph.OnnxGraphBuilder.integer;
-import static io.scaleprotoseg.exporter.graph.OnnxGraphBuilder.ints;
-import static io.scaleprotoseg.exporter.graph.OnnxGraphBuilder.string;
+import static io.scaleprotoseg.graph.OnnxGraphBuilder.integer;
+import static io.scaleprotoseg.graph.OnnxGraphBuilder.ints;
+import static io.scaleprotoseg.graph.OnnxGraphBuilder.string;
 
 import ai.onnx.proto.OnnxMl;
 import io.scaleprotoseg.sdk.ModelCard;

@@ -1,4 +1,4 @@
-package io.scaleprotoseg.exporter.graph;
+package io.scaleprotoseg.graph;
 
 import io.scaleprotoseg.sdk.ModelCard;
 import java.util.List;

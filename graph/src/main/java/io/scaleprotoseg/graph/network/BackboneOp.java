@@ -1,4 +1,4 @@
-package io.scaleprotoseg.trainer.model;
+package io.scaleprotoseg.graph.network;
 
 import java.util.ArrayList;
 import java.util.HashMap;

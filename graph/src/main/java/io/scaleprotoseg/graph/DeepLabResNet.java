@@ -1,7 +1,7 @@
-package io.scaleprotoseg.exporter.graph;
+package io.scaleprotoseg.graph;
 
-import io.scaleprotoseg.trainer.model.BackboneOp;
-import io.scaleprotoseg.trainer.model.ResNetLayout;
+import io.scaleprotoseg.graph.network.BackboneOp;
+import io.scaleprotoseg.graph.network.ResNetLayout;
 import java.util.ArrayList;
 import java.util.List;
 

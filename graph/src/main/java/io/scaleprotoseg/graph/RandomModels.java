@@ -1,8 +1,8 @@
-package io.scaleprotoseg.exporter.graph;
+package io.scaleprotoseg.graph;
 
 import io.scaleprotoseg.sdk.ModelCard;
 import io.scaleprotoseg.sdk.ModelKind;
-import io.scaleprotoseg.trainer.model.ResNetLayout;
+import io.scaleprotoseg.graph.network.ResNetLayout;
 import java.awt.Color;
 import java.util.ArrayList;
 import java.util.List;

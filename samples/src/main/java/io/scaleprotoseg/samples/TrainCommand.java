@@ -17,10 +17,8 @@ import io.scaleprotoseg.trainer.phase.Presets;
 import io.scaleprotoseg.trainer.phase.StageOneTrainer;
 import io.scaleprotoseg.trainer.phase.TrainingConfig;
 import java.io.PrintWriter;
-import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -137,133 +135,13 @@ final class TrainCommand extends CommandBase {
     @Mixin
     EngineOptions engine;
 
-    // ---- schedule ---------------------------------------------------------------------------
-    @Option(names = "--warmup-steps", paramLabel = "N", description = "phase 1a updates (ASPP and prototypes)")
-    Integer warmupSteps;
-
-    @Option(names = "--joint-steps", paramLabel = "N", description = "phase 1b updates (backbone too, poly rate)")
-    Integer jointSteps;
-
-    @Option(names = "--finetune-steps", paramLabel = "N", description = "phase 1d updates (last layer)")
-    Integer finetuneSteps;
-
-    @Option(names = "--batch-size", paramLabel = "N", description = "images per forward pass")
-    Integer batchSize;
-
-    @Option(names = "--iteration-size", paramLabel = "N", description = "forward passes accumulated per update")
-    Integer iterationSize;
-
-    @Option(names = "--crop", paramLabel = "PX", description = "square training crop side")
-    Integer crop;
-
-    @Option(names = "--min-scale", paramLabel = "S", description = "random scale range, low end")
-    Double minScale;
-
-    @Option(names = "--max-scale", paramLabel = "S", description = "random scale range, high end")
-    Double maxScale;
-
-    @Option(names = "--lr-warmup", paramLabel = "LR", description = "phase 1a rate (ASPP, prototypes)")
-    Double lrWarmup;
-
-    @Option(names = "--lr-backbone", paramLabel = "LR", description = "phase 1b rate of the backbone convolutions")
-    Double lrBackbone;
-
-    @Option(names = "--lr-head", paramLabel = "LR", description = "phase 1b rate of ASPP and prototypes")
-    Double lrHead;
-
-    @Option(names = "--lr-finetune", paramLabel = "LR", description = "phase 1d rate (last layer)")
-    Double lrFinetune;
-
-    @Option(names = "--lambda-div", paramLabel = "W", description = "weight of Jeffrey's diversity loss")
-    Double lambdaDiversity;
-
-    @Option(names = "--lambda-l1", paramLabel = "W", description = "weight of the off-class L1 in the fine-tune")
-    Double lambdaL1;
-
-    @Option(names = "--weight-decay", paramLabel = "W", description = "L2 on backbone and ASPP weights")
-    Double weightDecay;
-
-    @Option(names = "--prune-k", paramLabel = "K", description = "ProtoSeg pruning: nearest patches considered")
-    Integer pruneK;
-
-    @Option(names = "--prune-threshold", paramLabel = "N",
-            description = "ProtoSeg pruning: prune a prototype with fewer than N of its K patches of its class")
-    Integer pruneThreshold;
-
-    @Option(names = "--eval-every", paramLabel = "N", description = "validate every N updates (0: at phase ends only)")
-    Integer evalEvery;
-
-    @Option(names = "--checkpoint-every", paramLabel = "N", description = "write checkpoints/last.ckpt every N updates")
-    Integer checkpointEvery;
-
-    @Option(names = "--val-limit", paramLabel = "N", description = "validation images used (0: all)")
-    Integer valLimit;
-
-    @Option(names = "--seed", paramLabel = "SEED", description = "run seed (initial weights, batches, augmentation)")
-    Long seed;
-
-    // ---- stage 2 (scaleprotoseg) -----------------------------------------------------------
-    @Option(names = "--group-warmup-steps", paramLabel = "N", description = "phase 2a updates (group weights only)")
-    Integer groupWarmupSteps;
-
-    @Option(names = "--group-joint-steps", paramLabel = "N",
-            description = "phase 2b updates (group weights and group last layer, poly rate)")
-    Integer groupJointSteps;
-
-    @Option(names = "--lr-groups", paramLabel = "LR", description = "stage-2 rate")
-    Double lrGroups;
-
-    @Option(names = "--lambda-entropy", paramLabel = "W", description = "weight of the group-weight entropy loss")
-    Double lambdaEntropy;
-
-    @Option(names = "--lambda-l1-groups", paramLabel = "W", description = "weight of the off-class L1 on the group last layer")
-    Double lambdaL1Groups;
-
-    @Option(names = "--threshold", paramLabel = "T", description = "group weights below T are set to 0 after stage 2")
-    Double threshold;
-
     @Option(names = "--stage2-from", paramLabel = "STAGE1.ckpt",
             description = "skip stage 1: start stage 2 from the finished stage 1 of another scaleprotoseg run "
                     + "(its checkpoints/stage1.ckpt; same network settings)")
     Path stageTwoFrom;
 
-    @Option(names = "--stage1-only", description = "stop after stage 1 (the same as --group-warmup-steps 0 "
-            + "--group-joint-steps 0); protoseg and deeplabv2 have no stage 2")
-    boolean stageOneOnly;
-
-    // ---- network ----------------------------------------------------------------------------
-    @Option(names = "--backbone", paramLabel = "ARCH", description = "backbone architecture: resnet or unet (the em preset's)")
-    String architecture;
-
-    @Option(names = "--depth", converter = DepthConverter.class, paramLabel = "DEPTH",
-            description = "backbone ResNet depth: 18, 34, 50 or 101")
-    ResNetLayout.Depth depth;
-
-    @Option(names = "--width-divisor", paramLabel = "N", description = "backbone channels divided by N (1: the real ResNet; must divide 64)")
-    Integer widthDivisor;
-
-    @Option(names = "--prototypes-per-class", paramLabel = "K",
-            description = "prototypes per class and scale (scaleprotoseg) or per class (protoseg)")
-    Integer prototypesPerClass;
-
-    @Option(names = "--dim", paramLabel = "D", description = "prototype dimension (channels of each ASPP branch)")
-    Integer dim;
-
-    @Option(names = "--groups-per-class", paramLabel = "G", description = "groups per class (stage 2, scaleprotoseg)")
-    Integer groupsPerClass;
-
-    @Option(names = "--dilations", split = ",", paramLabel = "D",
-            description = "ASPP dilations, smallest first (one prototype scale each for scaleprotoseg), e.g. 6,12,18,24")
-    List<Integer> dilations;
-
-    @Option(names = "--msc-scales", split = ",", paramLabel = "F",
-            description = "extra input scales fused by max, e.g. 0.5,0.75 (the pascal and coco-stuff presets use them)")
-    List<Double> mscScales;
-
-    @Option(names = "--set", paramLabel = "NAME=VALUE",
-            description = "any training or network setting by its configuration name (as in RUN_DIR/config.json), "
-                    + "repeatable, applied last; e.g. --set lambdaL1=1e-5")
-    List<String> settings = new ArrayList<>();
+    @Mixin
+    TrainingOptions settings;
 
     @Option(names = "--dry-run", description = "print the resolved settings as JSON and the data, and exit")
     boolean dryRun;
@@ -303,8 +181,7 @@ final class TrainCommand extends CommandBase {
         }
         base = withDataClasses(base, train, val, saved != null);
 
-        TrainingConfig cfg = applySettings(applyOverrides(base));
-        validate(cfg);
+        TrainingConfig cfg = settings.apply(base);
         if (weights != null && !Files.isRegularFile(weights)) {
             throw new UserError("--weights " + weights + ": no such file (" + weights.toAbsolutePath().normalize() + ")");
         }
@@ -399,89 +276,7 @@ final class TrainCommand extends CommandBase {
         }
         err().println("note: " + train.name() + " has " + classes + " classes; the network is built for them (preset "
                 + base.preset() + " has " + configured + ")");
-        return base.withNetwork(Records.with(base.network(), Map.of("numClasses", classes)));
-    }
-
-    /** The explicit override options, by configuration name. */
-    private TrainingConfig applyOverrides(TrainingConfig base) {
-        Map<String, Object> net = new LinkedHashMap<>();
-        put(net, "method", method);
-        put(net, "depth", depth);
-        put(net, "widthDivisor", widthDivisor);
-        put(net, "dilations", dilations == null ? null : dilations.stream().mapToInt(Integer::intValue).toArray());
-        put(net, "prototypesPerClass", prototypesPerClass);
-        put(net, "dim", dim);
-        put(net, "groupsPerClass", groupsPerClass);
-        put(net, "mscScales", mscScales);
-        put(net, "architecture", architecture);
-        Map<String, Object> t = new LinkedHashMap<>();
-        put(t, "crop", crop);
-        put(t, "minScale", minScale);
-        put(t, "maxScale", maxScale);
-        put(t, "batchSize", batchSize);
-        put(t, "iterationSize", iterationSize);
-        put(t, "warmupSteps", warmupSteps);
-        put(t, "jointSteps", jointSteps);
-        put(t, "finetuneSteps", finetuneSteps);
-        put(t, "lrWarmup", lrWarmup);
-        put(t, "lrBackbone", lrBackbone);
-        put(t, "lrHead", lrHead);
-        put(t, "lrFinetune", lrFinetune);
-        put(t, "lambdaDiversity", lambdaDiversity);
-        put(t, "lambdaL1", lambdaL1);
-        put(t, "weightDecay", weightDecay);
-        put(t, "pruneK", pruneK);
-        put(t, "pruneThreshold", pruneThreshold);
-        put(t, "evalEvery", evalEvery);
-        put(t, "checkpointEvery", checkpointEvery);
-        put(t, "valLimit", valLimit);
-        put(t, "seed", seed);
-        put(t, "groupWarmupSteps", stageOneOnly ? Integer.valueOf(0) : groupWarmupSteps);
-        put(t, "groupJointSteps", stageOneOnly ? Integer.valueOf(0) : groupJointSteps);
-        put(t, "lrGroups", lrGroups);
-        put(t, "lambdaEntropy", lambdaEntropy);
-        put(t, "lambdaL1Groups", lambdaL1Groups);
-        put(t, "threshold", threshold);
-        if (!net.isEmpty()) {
-            t.put("network", Records.with(base.network(), net));
-        }
-        return Records.with(base, t);
-    }
-
-    /** The --set entries: TrainingConfig components, or NetworkConfig ones (optionally as network.NAME). */
-    private TrainingConfig applySettings(TrainingConfig cfg) {
-        if (settings.isEmpty()) {
-            return cfg;
-        }
-        Map<String, Object> t = new LinkedHashMap<>();
-        Map<String, Object> net = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : keyValues(settings).entrySet()) {
-            String name = e.getKey();
-            boolean networkOnly = name.startsWith("network.");
-            String bare = networkOnly ? name.substring("network.".length()) : name;
-            RecordComponent tc = networkOnly ? null : Records.component(TrainingConfig.class, bare);
-            RecordComponent nc = Records.component(NetworkConfig.class, bare);
-            if (bare.equals("preset") || bare.equals("network") || bare.equals("numClasses")) {
-                throw new UserError("--set " + name + ": not settable" + (bare.equals("numClasses")
-                        ? " (the class count comes from the data)" : bare.equals("preset") ? "; use --preset" : ""));
-            }
-            if (tc != null) {
-                t.put(bare, Records.parse(tc, e.getValue()));
-            } else if (nc != null) {
-                net.put(bare, Records.parse(nc, e.getValue()));
-            } else {
-                List<String> names = new ArrayList<>(Records.names(TrainingConfig.class));
-                names.removeAll(List.of("preset", "network"));
-                List<String> netNames = new ArrayList<>(Records.names(NetworkConfig.class));
-                netNames.remove("numClasses");
-                throw new UserError("--set " + name + ": no such setting; training settings: " + String.join(", ", names)
-                        + "; network settings: " + String.join(", ", netNames));
-            }
-        }
-        if (!net.isEmpty()) {
-            t.put("network", Records.with(cfg.network(), net));
-        }
-        return Records.with(cfg, t);
+        return base.withNetwork(base.network().toBuilder().numClasses(classes).build());
     }
 
     /** NAME=VALUE entries in order; a malformed or repeated one is a user error. */
@@ -497,60 +292,6 @@ final class TrainCommand extends CommandBase {
             }
         }
         return out;
-    }
-
-    private static void put(Map<String, Object> m, String name, Object value) {
-        if (value != null) {
-            m.put(name, value);
-        }
-    }
-
-    /** The checks the configuration records do not make themselves, phrased with the option names. */
-    static void validate(TrainingConfig c) {
-        List<String> bad = new ArrayList<>();
-        Map<String, Double> nonNegative = new LinkedHashMap<>();
-        nonNegative.put("--lr-warmup", c.lrWarmup());
-        nonNegative.put("--lr-backbone", c.lrBackbone());
-        nonNegative.put("--lr-head", c.lrHead());
-        nonNegative.put("--lr-finetune", c.lrFinetune());
-        nonNegative.put("--lambda-div", c.lambdaDiversity());
-        nonNegative.put("--lambda-l1", c.lambdaL1());
-        nonNegative.put("--weight-decay", c.weightDecay());
-        nonNegative.put("--lr-groups", c.lrGroups());
-        nonNegative.put("--lambda-entropy", c.lambdaEntropy());
-        nonNegative.put("--lambda-l1-groups", c.lambdaL1Groups());
-        nonNegative.forEach((option, v) -> {
-            if (!(v >= 0) || Double.isInfinite(v)) {
-                bad.add(option + " must be a finite number >= 0, got " + v);
-            }
-        });
-        if (c.evalEvery() < 0) {
-            bad.add("--eval-every must be >= 0 (0: at phase ends only), got " + c.evalEvery());
-        }
-        if (c.groupWarmupSteps() < 0 || c.groupJointSteps() < 0) {
-            bad.add("--group-warmup-steps and --group-joint-steps must be >= 0, got " + c.groupWarmupSteps() + " and "
-                    + c.groupJointSteps());
-        }
-        if (!(c.threshold() >= 0 && c.threshold() < 1)) {
-            bad.add("--threshold must lie in [0, 1), got " + c.threshold());
-        }
-        if (c.valLimit() < 0) {
-            bad.add("--val-limit must be >= 0 (0: all), got " + c.valLimit());
-        }
-        if (c.pruneK() < 1 || c.pruneThreshold() < 0 || c.pruneThreshold() > c.pruneK()) {
-            bad.add("--prune-k must be >= 1 and --prune-threshold within 0..K, got K " + c.pruneK() + ", threshold "
-                    + c.pruneThreshold());
-        }
-        NetworkConfig n = c.network();
-        if (n.widthDivisor() < 1 || 64 % n.widthDivisor() != 0) {
-            bad.add("--width-divisor must divide 64 (1, 2, 4, 8, 16, 32 or 64), got " + n.widthDivisor());
-        }
-        if (Arrays.stream(n.dilations()).anyMatch(d -> d < 1)) {
-            bad.add("--dilations must all be >= 1, got " + Arrays.toString(n.dilations()));
-        }
-        if (!bad.isEmpty()) {
-            throw new UserError(String.join("; ", bad));
-        }
     }
 
     private void printHeader(TrainingConfig c, SegmentationDataset train, SegmentationDataset val, EngineOptions.Started e,

@@ -276,6 +276,24 @@ class TrainCommandTest {
     }
 
     @Test
+    void setReachesSettingsByTheirConfigurationNamesAndAppliesLast() throws IOException {
+        Cli.Result r = Cli.run("train", "--out", dir.resolve("dry"), "--dry-run", "--seed", 3, "--set", "network.depth=50",
+                "--set", "seed=21", "--set", "mscScales=0.5,0.75", "--set", "lrHead=0.125");
+        assertEquals(0, r.exit(), r::toString);
+        JsonNode c = new ObjectMapper().readTree(r.out().substring(0, r.out().lastIndexOf('}') + 1));
+        assertEquals(21, c.get("seed").asInt(), "--set after --seed");
+        assertEquals(0.125, c.get("lrHead").asDouble());
+        assertEquals("R50", c.get("network").get("depth").asText(), "a depth by its number");
+        assertEquals("[0.5,0.75]", c.get("network").get("mscScales").toString());
+        Cli.Result bad = Cli.run("train", "--out", dir.resolve("bad"), "--dry-run", "--set", "crop=large");
+        assertEquals(1, bad.exit(), bad::toString);
+        assertTrue(bad.err().contains("--set crop=large: not a number"), bad::toString);
+        Cli.Result range = Cli.run("train", "--out", dir.resolve("bad"), "--dry-run", "--lr-warmup", -1);
+        assertEquals(1, range.exit(), range::toString);
+        assertTrue(range.err().contains("--lr-warmup must be a finite number >= 0"), range::toString);
+    }
+
+    @Test
     void badSettingsAreUserErrors() {
         Cli.Result r = Cli.run("train", "--out", dir.resolve("bad"), "--dry-run", "--set", "noSuchSetting=1");
         assertEquals(1, r.exit(), r::toString);

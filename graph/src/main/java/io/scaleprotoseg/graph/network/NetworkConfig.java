@@ -87,4 +87,108 @@ public record NetworkConfig(ModelKind method, ResNetLayout.Depth depth, int widt
     public int backboneChannels() {
         return architecture.equals(UNET) ? UNetLayout.outChannels(widthDivisor) : ResNetLayout.outChannels(depth, widthDivisor);
     }
+
+    /**
+     * A builder holding the paper's network (METHOD.md 1): DeepLabv2 ResNet-101 at full width,
+     * ASPP dilations 6, 12, 18, 24, D = 64, K = 3 prototypes per class and scale (10 per class for
+     * ProtoSeg), G = 3 groups per class, single-scale input.
+     */
+    public static Builder builder(ModelKind method, int numClasses) {
+        return new Builder(new NetworkConfig(method, ResNetLayout.Depth.R101, 1, numClasses, new int[] {6, 12, 18, 24},
+                method == ModelKind.PROTOSEG ? 10 : 3, 64, 3, List.of(), RESNET));
+    }
+
+    /** A builder starting from this configuration's values. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /**
+     * Named setters for a copy of a NetworkConfig: presets and the command line change values by
+     * name, checked by the compiler; {@link #build()} runs the record's validation. Not thread-safe.
+     */
+    public static final class Builder {
+        private ModelKind method;
+        private ResNetLayout.Depth depth;
+        private int widthDivisor;
+        private int numClasses;
+        private int[] dilations;
+        private int prototypesPerClass;
+        private int dim;
+        private int groupsPerClass;
+        private List<Double> mscScales;
+        private String architecture;
+
+        private Builder(NetworkConfig from) {
+            method = from.method;
+            depth = from.depth;
+            widthDivisor = from.widthDivisor;
+            numClasses = from.numClasses;
+            dilations = from.dilations;
+            prototypesPerClass = from.prototypesPerClass;
+            dim = from.dim;
+            groupsPerClass = from.groupsPerClass;
+            mscScales = from.mscScales;
+            architecture = from.architecture;
+        }
+
+        public Builder method(ModelKind value) {
+            method = value;
+            return this;
+        }
+
+        public Builder depth(ResNetLayout.Depth value) {
+            depth = value;
+            return this;
+        }
+
+        public Builder widthDivisor(int value) {
+            widthDivisor = value;
+            return this;
+        }
+
+        public Builder numClasses(int value) {
+            numClasses = value;
+            return this;
+        }
+
+        public Builder dilations(int[] value) {
+            dilations = value;
+            return this;
+        }
+
+        public Builder prototypesPerClass(int value) {
+            prototypesPerClass = value;
+            return this;
+        }
+
+        public Builder dim(int value) {
+            dim = value;
+            return this;
+        }
+
+        public Builder groupsPerClass(int value) {
+            groupsPerClass = value;
+            return this;
+        }
+
+        public Builder mscScales(List<Double> value) {
+            mscScales = value;
+            return this;
+        }
+
+        public Builder architecture(String value) {
+            architecture = value;
+            return this;
+        }
+
+        /**
+         * The configuration.
+         *
+         * @throws IllegalArgumentException when a value is out of range, saying which
+         */
+        public NetworkConfig build() {
+            return new NetworkConfig(method, depth, widthDivisor, numClasses, dilations, prototypesPerClass, dim, groupsPerClass, mscScales, architecture);
+        }
+    }
 }

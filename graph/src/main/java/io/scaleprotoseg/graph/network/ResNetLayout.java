@@ -1,5 +1,6 @@
 package io.scaleprotoseg.graph.network;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -42,7 +43,8 @@ public final class ResNetLayout {
             return bottleneck;
         }
 
-        /** Parses 18, 34, 50, 101 (with or without an "r"/"resnet" prefix). */
+        /** Parses 18, 34, 50, 101 (with or without an "r"/"resnet" prefix); also how JSON settings are read. */
+        @JsonCreator
         public static Depth parse(String s) {
             String d = s.toLowerCase(Locale.ROOT).replace("resnet", "").replace("r", "");
             for (Depth v : values()) {

@@ -29,52 +29,61 @@ public final class Presets {
      */
     public static TrainingConfig get(String name, ModelKind method) {
         String n = name.toLowerCase(Locale.ROOT);
-        int k = method == ModelKind.PROTOSEG ? 10 : 3;
-        int[] paperDilations = {6, 12, 18, 24};
         switch (n) {
-            case "scenes": {
-                // CPU-sized: ResNet-18 layout at 1/8 width (output stride 8), 96-pixel crops of 128x96
-                // scenes; feature maps of 12x12, so the ASPP dilations shrink with them. Its schedules are
-                // about 25x shorter than the paper's, so the rates are 10x higher and stage 2 weighs the
-                // entropy 20x more (1.0) to reach sparse groups in 500 updates. Measured on stage 2 from
-                // one stage-1 model (val mIoU 0.580, 56 prototypes), one thread: entropy 0.5 -> 42
-                // prototypes in use, mIoU 0.575; 1.0 -> 32, 0.559; 2.0 -> 25, 0.544.
-                int kk = method == ModelKind.PROTOSEG ? 6 : 2;
-                NetworkConfig net = new NetworkConfig(method, ResNetLayout.Depth.R18, 8, 7, new int[] {1, 2, 3, 4}, kk, 16, 3,
-                        List.of());
-                return new TrainingConfig(n, net, 96, 0.75, 1.25, 8, 1, 100, 1000, 200, 2.5e-3, 2.5e-4, 2.5e-3, 1e-3, 0.25, 1e-4,
-                        5e-4, 6, 3, 100, 50, 24, 0)
-                        .withStageTwo(100, 400, 1e-2, 1.0, 1e-3, 0.05);
-            }
+            case "scenes":
+                return scenes(method);
             case "cityscapes":
-                return paper(n, method, 19, k, 513, 0.5, 1.5, 3000, 30000, 2000, 1e-4, paperDilations, List.of())
-                        .withStageTwo(2000, 30000, 2.5e-4, 0.05, 1e-3, 0.05);
+                return TrainingConfig.builder(n, NetworkConfig.builder(method, 19).build()).build();
             case "pascal":
-                return paper(n, method, 21, k, 321, 0.5, 1.5, 3000, 30000, 6000, 1e-4, paperDilations, MSC)
-                        .withStageTwo(2000, 30000, 2.5e-4, 0.05, 1e-3, 0.05);
+                return TrainingConfig.builder(n, NetworkConfig.builder(method, 21).mscScales(MSC).build())
+                        .crop(321)
+                        .finetuneSteps(6000)
+                        .build();
             case "ade20k":
-                return paper(n, method, 150, k, 512, 0.5, 2.0, 6000, 60000, 4000, 1e-5, paperDilations, List.of())
-                        .withStageTwo(2000, 30000, 2.5e-4, 0.25, 1e-4, 0.05);
+                // ADE20K doubles stage 1 and scales up to 2.0
+                return TrainingConfig.builder(n, NetworkConfig.builder(method, 150).build())
+                        .crop(512).maxScale(2.0)
+                        .warmupSteps(6000).jointSteps(60000).finetuneSteps(4000)
+                        .lambdaL1(1e-5).lambdaL1Groups(1e-4).lambdaEntropy(0.25)
+                        .build();
             case "coco-stuff":
-                return paper(n, method, 171, k, 321, 0.5, 1.5, 3000, 30000, 2000, 1e-5, paperDilations, MSC)
-                        .withStageTwo(2000, 30000, 2.5e-4, 0.25, 1e-4, 0.05);
-            case "em": {
+                return TrainingConfig.builder(n, NetworkConfig.builder(method, 171).mscScales(MSC).build())
+                        .crop(321)
+                        .lambdaL1(1e-5).lambdaL1Groups(1e-4).lambdaEntropy(0.25)
+                        .build();
+            case "em":
                 // the paper's EM setting stacks the ASPP on a U-Net (output stride 1)
-                TrainingConfig c = paper(n, method, 2, k, 512, 0.5, 1.5, 3000, 30000, 2000, 1e-4, paperDilations, List.of());
-                NetworkConfig u = c.network();
-                return c.withNetwork(new NetworkConfig(u.method(), u.depth(), 1, 2, u.dilations(), u.prototypesPerClass(), u.dim(),
-                        u.groupsPerClass(), u.mscScales(), NetworkConfig.UNET))
-                        .withStageTwo(2000, 30000, 2.5e-4, 0.05, 1e-4, 0.05);
-            }
+                return TrainingConfig.builder(n, NetworkConfig.builder(method, 2).architecture(NetworkConfig.UNET).build())
+                        .crop(512)
+                        .lambdaL1Groups(1e-4)
+                        .build();
             default:
                 throw new IllegalArgumentException("unknown preset '" + name + "'; use one of " + String.join(", ", NAMES));
         }
     }
 
-    private static TrainingConfig paper(String name, ModelKind method, int classes, int k, int crop, double minScale,
-            double maxScale, int warmup, int joint, int finetune, double lambdaL1, int[] dilations, List<Double> msc) {
-        NetworkConfig net = new NetworkConfig(method, ResNetLayout.Depth.R101, 1, classes, dilations, k, 64, 3, msc);
-        return new TrainingConfig(name, net, crop, minScale, maxScale, 2, 5, warmup, joint, finetune, 2.5e-4, 2.5e-5, 2.5e-4,
-                1e-5, 0.25, lambdaL1, 5e-4, 6, 3, 1000, 500, 0, 0);
+    /**
+     * CPU-sized: ResNet-18 layout at 1/8 width (output stride 8), 96-pixel crops of 128x96 scenes;
+     * feature maps of 12x12, so the ASPP dilations shrink with them. Its schedules are about 25x
+     * shorter than the paper's, so the rates are 10x higher and stage 2 weighs the entropy 20x
+     * more (1.0) to reach sparse groups in 500 updates. Measured on stage 2 from one stage-1 model
+     * (val mIoU 0.580, 56 prototypes), one thread: entropy 0.5 -> 42 prototypes in use, mIoU 0.575;
+     * 1.0 -> 32, 0.559; 2.0 -> 25, 0.544.
+     */
+    private static TrainingConfig scenes(ModelKind method) {
+        NetworkConfig network = NetworkConfig.builder(method, 7)
+                .depth(ResNetLayout.Depth.R18).widthDivisor(8)
+                .dilations(new int[] {1, 2, 3, 4})
+                .prototypesPerClass(method == ModelKind.PROTOSEG ? 6 : 2)
+                .dim(16)
+                .build();
+        return TrainingConfig.builder("scenes", network)
+                .crop(96).minScale(0.75).maxScale(1.25)
+                .batchSize(8).iterationSize(1)
+                .warmupSteps(100).jointSteps(1000).finetuneSteps(200)
+                .lrWarmup(2.5e-3).lrBackbone(2.5e-4).lrHead(2.5e-3).lrFinetune(1e-3)
+                .evalEvery(100).checkpointEvery(50).valLimit(24)
+                .groupWarmupSteps(100).groupJointSteps(400).lrGroups(1e-2).lambdaEntropy(1.0)
+                .build();
     }
 }

@@ -156,6 +156,39 @@ final class DemoCommand extends CommandBase {
     private double budgetMs;
     private ProgressLines lines;
 
+    // ---- what the steps of execute() hand on ---------------------------------------------------
+    private Scenes spec;
+    private Path dataDir;
+    private Path runsDir;
+    private Path modelsDir;
+    private Path segmentDir;
+    private List<Run> runs;
+    private boolean dataReused;
+    private SegmentationDataset train;
+    private SegmentationDataset val;
+    private List<Sample> testSamples;
+    private EngineOptions.Started started;
+    private int threads;
+    private boolean training;
+    private double unitMs;
+    private String speed;
+    private String engineText;
+    private double factor;
+    private String planText;
+    private final Map<ModelKind, Parity> parity = new EnumMap<>(ModelKind.class);
+    private final Map<ModelKind, Path> models = new EnumMap<>(ModelKind.class);
+    private final List<String> reusedModels = new ArrayList<>();
+    private List<DemoEvaluation.TestImage> test;
+    private final Map<ModelKind, DemoEvaluation.Result> results = new EnumMap<>(ModelKind.class);
+    private final Map<ModelKind, Double> trainerMs = new EnumMap<>(ModelKind.class);
+    private final PixelPicker picker = new PixelPicker();
+    private List<DemoReport.Explained> explained;
+    private Path report;
+
+    /**
+     * The demo as a plan of steps; what one step makes, the next reads from this command's fields
+     * (a command object runs once).
+     */
     @Override
     int execute() throws Exception {
         start = System.nanoTime();
@@ -172,15 +205,30 @@ final class DemoCommand extends CommandBase {
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new UserError("--out " + out + " is a file; give a directory");
         }
-        Scenes spec = Scenes.defaults().withSize(size[0], size[1]).withCounts(scenesTrain, scenesVal, scenesTest);
-        Path dataDir = out.resolve("data");
-        Path runsDir = out.resolve("runs");
-        Path modelsDir = out.resolve("models");
-        Path segmentDir = out.resolve("segment");
+        spec = Scenes.defaults().withSize(size[0], size[1]).withCounts(scenesTrain, scenesVal, scenesTest);
+        dataDir = out.resolve("data");
+        runsDir = out.resolve("runs");
+        modelsDir = out.resolve("models");
+        segmentDir = out.resolve("segment");
         lines = new ProgressLines(err(), ProgressLines.interactive());
+        inspectRuns();
+        loadData();
+        chooseThreads();
+        train();
+        export();
+        evaluate();
+        report();
+        printResults();
+        return 0;
+    }
 
+    /**
+     * What OUT already holds: each model's run directory inspected before anything is written; stale
+     * scratch directories of killed calibrations removed.
+     */
+    private void inspectRuns() throws Exception {
         // ---- runs: what is there (checked before anything is written) ----------------------------
-        List<Run> runs = new ArrayList<>();
+        runs = new ArrayList<>();
         for (ModelKind kind : MODELS) {
             runs.add(inspect(kind, runsDir.resolve(kind.id()), spec));
         }
@@ -193,26 +241,33 @@ final class DemoCommand extends CommandBase {
         }
         log("demo in " + abs(out) + ": scenes " + spec.trainCount() + " train / " + spec.valCount() + " val / "
                 + spec.testCount() + " test at " + spec.width() + "x" + spec.height() + ", budget " + minutesText(minutes));
+    }
 
-        // ---- 1. data ------------------------------------------------------------------------------
-        boolean dataReused = writeData(spec, dataDir);
+    /** Step 1: the scenes written to OUT/data (or reused) and loaded. */
+    private void loadData() throws Exception {
+        dataReused = writeData(spec, dataDir);
         log("[1/5] data: " + (dataReused ? "reused " : "written to ") + abs(dataDir) + " (classes.txt, parts.txt, "
                 + "{train,val,test}/{images,masks,parts})");
-        SegmentationDataset train = InMemoryDataset.load(spec.dataset(Split.TRAIN));
-        SegmentationDataset val = InMemoryDataset.load(spec.dataset(Split.VAL));
-        List<Sample> testSamples = new ArrayList<>();
+        train = InMemoryDataset.load(spec.dataset(Split.TRAIN));
+        val = InMemoryDataset.load(spec.dataset(Split.VAL));
+        testSamples = new ArrayList<>();
         for (int i = 0; i < spec.testCount(); i++) {
             testSamples.add(spec.scene(Split.TEST, i).sample());
         }
+    }
 
-        // ---- engine and speed ---------------------------------------------------------------------
+    /**
+     * The engine started and the thread count chosen: the calibration times a DeepLabv2 update (with
+     * all cores and with one) to size the schedules and pick the faster.
+     */
+    private void chooseThreads() throws Exception {
         boolean autoThreads = engine.threads == null && System.getProperty(EngineOptions.NUM_THREADS) == null
                 && Runtime.getRuntime().availableProcessors() > 1;
-        EngineOptions.Started started = engine.start();
-        int threads = started.threads();
-        boolean training = runs.stream().anyMatch(r -> r.state != State.FINISHED);
-        double unitMs = Double.NaN;
-        String speed = "not measured (nothing to train)";
+        started = engine.start();
+        threads = started.threads();
+        training = runs.stream().anyMatch(r -> r.state != State.FINISHED);
+        unitMs = Double.NaN;
+        speed = "not measured (nothing to train)";
         if (training) {
             TrainingConfig calibration = presetFor(ModelKind.DEEPLABV2, spec);
             double atCores = calibrate(calibration, train, val, started, threads);
@@ -243,10 +298,12 @@ final class DemoCommand extends CommandBase {
         JniUtils.setNumThreads(threads);
         System.setProperty(EngineOptions.NUM_THREADS, String.valueOf(threads));
         String device = started.device().isGpu() ? "GPU " + started.device().getDeviceId() : "CPU";
-        String engineText = "PyTorch (DJL) on the " + device + ", " + threads + " intra-op thread"
+        engineText = "PyTorch (DJL) on the " + device + ", " + threads + " intra-op thread"
                 + (threads == 1 ? "" : "s") + "; ONNX Runtime CPU, " + threads + " intra-op thread" + (threads == 1 ? "" : "s");
+    }
 
-        // ---- 2. training --------------------------------------------------------------------------
+    /** Step 2: each model trained (or its run reused or resumed), with schedules scaled to the budget. */
+    private void train() throws Exception {
         Map<String, Double> earlier = earlierTrainingSeconds();
         long area = (long) spec.width() * spec.height();
         double reserveMs = reserveMs(spec);
@@ -256,8 +313,7 @@ final class DemoCommand extends CommandBase {
                 fresh.add(presetFor(r.kind, spec));
             }
         }
-        double factor = 1;
-        String planText;
+        factor = 1;
         if (!training) {
             planText = "all three runs finished earlier; reused";
         } else {
@@ -326,13 +382,12 @@ final class DemoCommand extends CommandBase {
                 }
             }
         }
+    }
 
-        // ---- 3. export ----------------------------------------------------------------------------
+    /** Step 3: each finished run exported with a parity check (an export still current is reused). */
+    private void export() throws Exception {
         log("[3/5] export with parity check (" + PARITY_IMAGES + " validation images, trainer vs ONNX Runtime)");
         Files.createDirectories(modelsDir);
-        Map<ModelKind, Parity> parity = new EnumMap<>(ModelKind.class);
-        Map<ModelKind, Path> models = new EnumMap<>(ModelKind.class);
-        List<String> reusedModels = new ArrayList<>();
         for (Run r : runs) {
             Path ckpt = TrainedModel.finalCheckpoint(r.dir);
             Path model = modelsDir.resolve(r.id() + ".onnx");
@@ -351,14 +406,13 @@ final class DemoCommand extends CommandBase {
                         + parity.get(r.kind).describe());
             }
         }
+    }
 
-        // ---- 4. segmentation and measurements -----------------------------------------------------
+    /** Step 4: the test split segmented through the SDK, with the ScaleProtoSeg outputs written. */
+    private void evaluate() throws Exception {
         log("[4/5] test split through the SDK (" + spec.testCount() + " images, ONNX Runtime CPU)");
         Files.createDirectories(segmentDir);
-        List<DemoEvaluation.TestImage> test = DemoEvaluation.images(testSamples);
-        Map<ModelKind, DemoEvaluation.Result> results = new EnumMap<>(ModelKind.class);
-        Map<ModelKind, Double> trainerMs = new EnumMap<>(ModelKind.class);
-        PixelPicker picker = new PixelPicker();
+        test = DemoEvaluation.images(testSamples);
         for (Run r : runs) {
             boolean grouped = r.kind == ModelKind.SCALEPROTOSEG;
             DemoEvaluation.Visitor visitor = !grouped ? null : (index, sample, image, s, backend) -> {
@@ -376,11 +430,13 @@ final class DemoCommand extends CommandBase {
                     res.latencyMs(), compareLatency ? String.format(Locale.ROOT, " (trainer eager %.2f ms)", trainerMs.get(r.kind))
                             : ""));
         }
+    }
 
-        // ---- 5. report ----------------------------------------------------------------------------
+    /** Step 5: the HTML report and demo.json. */
+    private void report() throws Exception {
         log("[5/5] report");
         ModelCard groupedCard = results.get(ModelKind.SCALEPROTOSEG).card();
-        List<DemoReport.Explained> explained = explain(picker, models.get(ModelKind.SCALEPROTOSEG), test);
+        explained = explain(picker, models.get(ModelKind.SCALEPROTOSEG), test);
         Map<Integer, Map<Integer, Double>> lastLayer = picker.lastLayer(groupedCard);
         List<DemoReport.Row> rows = new ArrayList<>();
         for (Run r : runs) {
@@ -400,11 +456,13 @@ final class DemoCommand extends CommandBase {
         facts.put("models", abs(modelsDir).toString());
         facts.put("segmentation", abs(segmentDir) + " (ScaleProtoSeg: masks, overlays and JSON of the test images)");
         facts.put("wall time", TrainCommand.duration(elapsedMs() / 1000) + " until this page was written");
-        Path report = DemoReport.write(out.resolve("report.html"), new DemoReport.Page(facts, rows, groupedCard, lastLayer,
+        report = DemoReport.write(out.resolve("report.html"), new DemoReport.Page(facts, rows, groupedCard, lastLayer,
                 explained));
         writeSummary(spec, runs, results, parity, trainerMs, factor, threads);
+    }
 
-        // ---- the table ----------------------------------------------------------------------------
+    /** The table and what was written, on stdout. */
+    private void printResults() throws Exception {
         printTable(runs, results, parity, trainerMs);
         var o = out();
         DemoEvaluation.Result sps = results.get(ModelKind.SCALEPROTOSEG);
@@ -432,7 +490,6 @@ final class DemoCommand extends CommandBase {
         o.println("  report    " + abs(report));
         o.println("  summary   " + abs(out.resolve(SUMMARY)));
         o.println("next: scaleprotoseg info " + out.resolve("models").resolve("scaleprotoseg.onnx"));
-        return 0;
     }
 
     // ---- data ----------------------------------------------------------------------------------

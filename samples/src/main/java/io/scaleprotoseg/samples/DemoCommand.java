@@ -22,7 +22,7 @@ import io.scaleprotoseg.trainer.data.SegmentationDataset;
 import io.scaleprotoseg.trainer.data.Split;
 import io.scaleprotoseg.trainer.phase.Phase;
 import io.scaleprotoseg.trainer.phase.Presets;
-import io.scaleprotoseg.trainer.phase.StageOneTrainer;
+import io.scaleprotoseg.trainer.phase.Trainer;
 import io.scaleprotoseg.trainer.phase.TrainingConfig;
 import io.scaleprotoseg.trainer.phase.TrainingListener;
 import java.io.IOException;
@@ -346,9 +346,9 @@ final class DemoCommand extends CommandBase {
             double predicted = DemoPlan.cost(r.config, spec.trainCount(), spec.valCount(), area) * unitMs;
             long t0 = System.nanoTime();
             TrainingProgress progress = new TrainingProgress(lines);
-            StageOneTrainer.Result result;
+            Trainer.Result result;
             try {
-                result = new StageOneTrainer(r.config, train, val, r.dir, progress, null).device(started.device())
+                result = new Trainer(r.config, train, val, r.dir, progress, null).device(started.device())
                         .run(resume);
             } finally {
                 progress.close();
@@ -682,7 +682,7 @@ final class DemoCommand extends CommandBase {
             }
         };
         try {
-            new StageOneTrainer(cfg, train, val, dir, timer, null).device(started.device()).run(false);
+            new Trainer(cfg, train, val, dir, timer, null).device(started.device()).run(false);
         } finally {
             deleteTree(dir);
         }

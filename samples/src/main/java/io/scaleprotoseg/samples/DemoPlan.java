@@ -40,13 +40,13 @@ final class DemoPlan {
     static final int MIN_CHECKPOINT_EVERY = 10;
     /** Factor on every estimate. */
     static final double SAFETY = 1.2;
-    /** Images of the batch-norm calibration of a randomly initialised backbone (StageOneTrainer). */
+    /** Images of the batch-norm calibration of a randomly initialised backbone (Trainer). */
     static final int CALIBRATION_CROPS = 16;
 
     private DemoPlan() {
     }
 
-    /** Training updates of a configuration by phase, in order (the phases StageOneTrainer runs). */
+    /** Training updates of a configuration by phase, in order (the phases Trainer runs). */
     static Map<String, Integer> phaseSteps(TrainingConfig c) {
         Map<String, Integer> m = new LinkedHashMap<>();
         ModelKind kind = c.network().method();

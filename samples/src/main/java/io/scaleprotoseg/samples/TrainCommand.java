@@ -14,7 +14,7 @@ import io.scaleprotoseg.graph.network.ResNetLayout;
 import io.scaleprotoseg.trainer.phase.Evaluator;
 import io.scaleprotoseg.trainer.phase.Phase;
 import io.scaleprotoseg.trainer.phase.Presets;
-import io.scaleprotoseg.trainer.phase.StageOneTrainer;
+import io.scaleprotoseg.trainer.phase.Trainer;
 import io.scaleprotoseg.trainer.phase.TrainingConfig;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -197,11 +197,11 @@ final class TrainCommand extends CommandBase {
             RunFiles.writeData(out, data.record(scenesTrain, scenesVal));
         }
         printHeader(cfg, train, val, started, resume && Files.isRegularFile(run.last()));
-        StageOneTrainer.Result result;
+        Trainer.Result result;
         long t0 = System.nanoTime();
         TrainingProgress progress = new TrainingProgress(new ProgressLines(err(), ProgressLines.interactive()));
         try {
-            StageOneTrainer trainer = new StageOneTrainer(cfg, train, val, out, progress, weights).device(started.device());
+            Trainer trainer = new Trainer(cfg, train, val, out, progress, weights).device(started.device());
             if (stageTwoFrom != null) {
                 if (!Files.isRegularFile(stageTwoFrom)) {
                     throw new UserError("--stage2-from " + stageTwoFrom + ": no such checkpoint");
@@ -322,7 +322,7 @@ final class TrainCommand extends CommandBase {
         w.flush();
     }
 
-    private void printSummary(TrainingConfig c, LabelSpace labels, StageOneTrainer.Result r, TrainingProgress progress,
+    private void printSummary(TrainingConfig c, LabelSpace labels, Trainer.Result r, TrainingProgress progress,
             double seconds, EngineOptions.Started e) {
         var o = out();
         NetworkConfig n = c.network();

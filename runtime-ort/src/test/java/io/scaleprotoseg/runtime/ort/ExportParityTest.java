@@ -21,7 +21,7 @@ import io.scaleprotoseg.trainer.data.Split;
 import io.scaleprotoseg.graph.network.NetworkConfig;
 import io.scaleprotoseg.trainer.model.ParameterSet;
 import io.scaleprotoseg.trainer.phase.Presets;
-import io.scaleprotoseg.trainer.phase.StageOneTrainer;
+import io.scaleprotoseg.trainer.phase.Trainer;
 import io.scaleprotoseg.trainer.phase.TrainingConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,7 +52,7 @@ class ExportParityTest {
     private Path train(ModelKind kind) throws Exception {
         TrainingConfig cfg = Presets.get("scenes", kind).withSteps(3, 8, 3).withStageTwo(3, 6, 1e-2, 0.5, 1e-3, 0.05)
                 .withIntervals(0, 1000, 2);
-        StageOneTrainer t = new StageOneTrainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL),
+        Trainer t = new Trainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL),
                 dir.resolve(kind.id()), null, null);
         return t.run(false).checkpoint();
     }
@@ -107,7 +107,7 @@ class ExportParityTest {
         TrainingConfig cfg = base.withNetwork(new NetworkConfig(n.method(), n.depth(),
                 n.widthDivisor(), n.numClasses(), n.dilations(), n.prototypesPerClass(), n.dim(), n.groupsPerClass(),
                 List.of(0.5, 0.75)));
-        Path ckpt = new StageOneTrainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL),
+        Path ckpt = new Trainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL),
                 dir.resolve("msc-" + kind.id()), null, null).run(false).checkpoint();
         Path onnx = dir.resolve("msc-" + kind.id() + ".onnx");
         ModelExporter.Report report = ModelExporter.export(ckpt, onnx, null, SCENES.dataset(Split.VAL), 3);
@@ -123,7 +123,7 @@ class ExportParityTest {
         TrainingConfig cfg = base.withNetwork(new NetworkConfig(n.method(), n.depth(), 8,
                 n.numClasses(), n.dilations(), n.prototypesPerClass(), n.dim(), n.groupsPerClass(), List.of(),
                 NetworkConfig.UNET));
-        Path ckpt = new StageOneTrainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL), dir.resolve("unet"),
+        Path ckpt = new Trainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL), dir.resolve("unet"),
                 null, null).run(false).checkpoint();
         Path onnx = dir.resolve("unet.onnx");
         ModelExporter.Report report = ModelExporter.export(ckpt, onnx, null, SCENES.dataset(Split.VAL), 2);

@@ -10,7 +10,7 @@ import io.scaleprotoseg.trainer.checkpoint.TrainedModel;
 import io.scaleprotoseg.trainer.data.Scenes;
 import io.scaleprotoseg.trainer.data.Split;
 import io.scaleprotoseg.trainer.phase.Presets;
-import io.scaleprotoseg.trainer.phase.StageOneTrainer;
+import io.scaleprotoseg.trainer.phase.Trainer;
 import io.scaleprotoseg.trainer.phase.TrainingConfig;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -35,7 +35,7 @@ class InterpretabilityAnalysisTest {
         Scenes scenes = Scenes.defaults().withCounts(12, 6, 2);
         TrainingConfig cfg = Presets.get("scenes", ModelKind.SCALEPROTOSEG).withSteps(3, 10, 3)
                 .withStageTwo(3, 10, 2e-2, 1.0, 1e-3, 0.05).withIntervals(0, 1000, 2);
-        Path ckpt = new StageOneTrainer(cfg, scenes.dataset(Split.TRAIN), scenes.dataset(Split.VAL), dir.resolve("run"),
+        Path ckpt = new Trainer(cfg, scenes.dataset(Split.TRAIN), scenes.dataset(Split.VAL), dir.resolve("run"),
                 null, null).run(false).checkpoint();
         Path out = dir.resolve("analysis");
         try (NDManager m = NDManager.newBaseManager(); TrainedModel model = TrainedModel.load(ckpt, m)) {

@@ -34,14 +34,14 @@ class TwoStageTest {
         TrainingConfig cfg = Presets.get("scenes", ModelKind.SCALEPROTOSEG).withSteps(20, 160, 20)
                 .withStageTwo(20, 100, 2e-2, 1.0, 1e-3, 0.05).withIntervals(0, 1000, 12);
         Map<Phase, Double> miou = new EnumMap<>(Phase.class);
-        StageOneTrainer t = new StageOneTrainer(cfg, scenes.dataset(Split.TRAIN), scenes.dataset(Split.VAL), dir,
+        Trainer t = new Trainer(cfg, scenes.dataset(Split.TRAIN), scenes.dataset(Split.VAL), dir,
                 new TrainingListener() {
                     @Override
                     public void evaluated(Phase phase, int step, Evaluator.Result r) {
                         miou.put(phase, r.meanIou());
                     }
                 }, null);
-        StageOneTrainer.Result r = t.run(false);
+        Trainer.Result r = t.run(false);
         assertEquals(t.runDirectory().stageTwo(), r.checkpoint());
         assertTrue(Files.isRegularFile(t.runDirectory().stageOne()), "stage 1 is kept as its own checkpoint");
         double projected = miou.get(Phase.PROJECTION);

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Short stage-1 runs on the built-in scenes: learning, resume equivalence, non-finite updates. */
-class StageOneTrainerTest {
+class TrainerTest {
     @TempDir
     Path dir;
 
@@ -43,7 +43,7 @@ class StageOneTrainerTest {
         TrainingConfig cfg = Presets.get("scenes", ModelKind.SCALEPROTOSEG).withSteps(20, 140, 20).withIntervals(0, 1000, 12)
                 .withStageTwo(0, 0, 1e-2, 0.5, 1e-3, 0.05);
         List<Double> ce = new ArrayList<>();
-        StageOneTrainer t = new StageOneTrainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL), dir,
+        Trainer t = new Trainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL), dir,
                 new TrainingListener() {
                     @Override
                     public void stepFinished(Phase phase, int step, int total, Map<String, Double> values) {
@@ -52,7 +52,7 @@ class StageOneTrainerTest {
                         }
                     }
                 }, null);
-        StageOneTrainer.Result r = t.run(false);
+        Trainer.Result r = t.run(false);
         double first = ce.subList(0, 10).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
         double last = ce.subList(ce.size() - 20, ce.size()).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
         assertTrue(last < 0.8 * first, "cross-entropy fell from " + first + " to " + last);
@@ -89,7 +89,7 @@ class StageOneTrainerTest {
         collector.start();
         try {
             Path straight = dir.resolve("straight");
-            new StageOneTrainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL), straight, null, null).run(false);
+            new Trainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL), straight, null, null).run(false);
 
             Path resumed = dir.resolve("resumed");
             TrainingListener killer = new TrainingListener() {
@@ -100,11 +100,11 @@ class StageOneTrainerTest {
                     }
                 }
             };
-            StageOneTrainer first = new StageOneTrainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL), resumed,
+            Trainer first = new Trainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL), resumed,
                     killer, null);
             assertThrows(Killed.class, () -> first.run(false));
             assertTrue(Files.isRegularFile(first.runDirectory().last()), "a checkpoint survives the kill");
-            new StageOneTrainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL), resumed, null, null).run(true);
+            new Trainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL), resumed, null, null).run(true);
 
             for (String stage : List.of("stage1.ckpt", "stage2.ckpt")) {
                 assertSameParameters(straight.resolve("checkpoints").resolve(stage), resumed.resolve("checkpoints").resolve(stage));
@@ -157,10 +157,10 @@ class StageOneTrainerTest {
         TrainingConfig cfg = Presets.get("scenes", ModelKind.SCALEPROTOSEG).withSteps(2, 4, 0).withIntervals(0, 100, 2)
                 .withStageTwo(0, 0, 1e-2, 0.5, 1e-3, 0.05);
         Path clean = dir.resolve("clean");
-        new StageOneTrainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL), clean, null, null).run(false);
+        new Trainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL), clean, null, null).run(false);
         Faulty faulty = new Faulty(SCENES.dataset(Split.TRAIN));
         Path recomputed = dir.resolve("recomputed");
-        new StageOneTrainer(cfg, faulty, SCENES.dataset(Split.VAL), recomputed, armAtJoint(faulty, 1), null).run(false);
+        new Trainer(cfg, faulty, SCENES.dataset(Split.VAL), recomputed, armAtJoint(faulty, 1), null).run(false);
         List<String> joint1 = Files.readAllLines(recomputed.resolve("metrics.jsonl")).stream()
                 .filter(l -> l.contains("\"phase\":\"joint\",\"step\":1,")).toList();
         assertEquals(1, joint1.size(), joint1.toString());
@@ -188,7 +188,7 @@ class StageOneTrainerTest {
             }
         };
         TrainingException e = assertThrows(TrainingException.class,
-                () -> new StageOneTrainer(cfg, faulty, SCENES.dataset(Split.VAL), dir, listener, null).run(false));
+                () -> new Trainer(cfg, faulty, SCENES.dataset(Split.VAL), dir, listener, null).run(false));
         assertTrue(e.getMessage().contains("training diverged in phase JOINT at update 5")
                 && e.getMessage().contains("non-finite loss") && e.getMessage().contains("lower the learning rates"),
                 e.getMessage());

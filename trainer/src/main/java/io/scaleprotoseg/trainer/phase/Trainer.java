@@ -24,13 +24,11 @@ import io.scaleprotoseg.trainer.model.PrototypeTable;
 import io.scaleprotoseg.trainer.model.SegmentationNetwork;
 import io.scaleprotoseg.trainer.model.WeightFileException;
 import io.scaleprotoseg.trainer.optim.Adam;
-import io.scaleprotoseg.trainer.optim.PolyLr;
 import io.scaleprotoseg.trainer.random.SeedStreams;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -42,9 +40,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * Stage 1 of ScaleProtoSeg and the ProtoSeg baseline (and the black-box DeepLabv2 baseline's
- * only stage), METHOD.md 3-4: warm-up, joint training with poly learning rates, projection,
- * last-layer fine-tune; for ProtoSeg also pruning and a second fine-tune.
+ * One training run, through every phase its configuration has (METHOD.md 3-4): stage 1 (warm-up,
+ * joint training with poly rates, projection, last-layer fine-tune; for ProtoSeg also pruning and
+ * a second fine-tune; for the DeepLabv2 baseline warm-up and joint only), then for ScaleProtoSeg
+ * stage 2 (group warm-up, group joint training, thresholding). The schedule is a
+ * {@link PhaseSchedule}; each update minimises a {@link StageObjective}.
  *
  * <p>A run lives in a {@link RunDirectory}: {@code checkpoints/last.ckpt} (every
  * {@code checkpointEvery} updates and at each phase end, atomically), {@code checkpoints/best.ckpt}
@@ -56,8 +56,9 @@ import java.util.concurrent.Executors;
  *
  * <p>Not thread-safe; one instance per run.
  */
-public final class StageOneTrainer {
+public final class Trainer {
     private final TrainingConfig cfg;
+    private final PhaseSchedule schedule;
     private final SegmentationDataset train;
     private final SegmentationDataset val;
     private final RunDirectory runDir;
@@ -92,9 +93,10 @@ public final class StageOneTrainer {
     /**
      * @param imagenetWeights torchvision-layout backbone weights, or null for random initialisation
      */
-    public StageOneTrainer(TrainingConfig cfg, SegmentationDataset train, SegmentationDataset val, Path runDir,
+    public Trainer(TrainingConfig cfg, SegmentationDataset train, SegmentationDataset val, Path runDir,
             TrainingListener listener, Path imagenetWeights) {
         this.cfg = cfg;
+        this.schedule = new PhaseSchedule(cfg);
         this.train = train;
         this.val = val;
         this.runDir = new RunDirectory(runDir);
@@ -110,7 +112,7 @@ public final class StageOneTrainer {
      * Runs on {@code device} (default: the engine's default device, the CPU with the bundled
      * PyTorch natives). Returns this.
      */
-    public StageOneTrainer device(Device d) {
+    public Trainer device(Device d) {
         this.device = d;
         return this;
     }
@@ -119,7 +121,7 @@ public final class StageOneTrainer {
      * Starts stage 2 from a finished stage-1 checkpoint (of a run with the same network) instead of
      * training stage 1; ignored when resuming. Returns this.
      */
-    public StageOneTrainer startFrom(Path stageOneCheckpoint) {
+    public Trainer startFrom(Path stageOneCheckpoint) {
         this.stageOneSource = stageOneCheckpoint;
         return this;
     }
@@ -279,83 +281,17 @@ public final class StageOneTrainer {
         return ids;
     }
 
-    /** The number of updates in a training phase. */
-    int stepsOf(Phase p) {
-        switch (p) {
-            case WARMUP:
-                return cfg.warmupSteps();
-            case JOINT:
-                return cfg.jointSteps();
-            case FINETUNE:
-                return cfg.network().method().hasPrototypes() ? cfg.finetuneSteps() : 0;
-            case FINETUNE_AFTER_PRUNE:
-                return cfg.network().method() == ModelKind.PROTOSEG ? cfg.finetuneSteps() : 0;
-            case GROUP_WARMUP:
-                return grouped() ? cfg.groupWarmupSteps() : 0;
-            case GROUP_JOINT:
-                return grouped() ? cfg.groupJointSteps() : 0;
-            default:
-                return 0;
-        }
-    }
-
-    /** Updates before phase {@code p} starts (for numbering samples across the run). */
-    private long updatesBefore(Phase p) {
-        long n = 0;
-        for (Phase q : Phase.values()) {
-            if (q == p) {
-                break;
-            }
-            n += stepsOf(q);
-        }
-        return n;
-    }
-
-    private Set<ParamGroup> trainable(Phase p) {
-        switch (p) {
-            case WARMUP:
-                return EnumSet.of(ParamGroup.ASPP_WEIGHT, ParamGroup.ASPP_BIAS, ParamGroup.PROTOTYPES);
-            case JOINT:
-                return EnumSet.of(ParamGroup.BACKBONE, ParamGroup.ASPP_WEIGHT, ParamGroup.ASPP_BIAS, ParamGroup.PROTOTYPES);
-            case GROUP_WARMUP:
-                return EnumSet.of(ParamGroup.GROUP_WEIGHTS);
-            case GROUP_JOINT:
-                return EnumSet.of(ParamGroup.GROUP_WEIGHTS, ParamGroup.GROUP_LAST_LAYER);
-            default:
-                return EnumSet.of(ParamGroup.LAST_LAYER);
-        }
-    }
-
-    private double learningRate(Phase p, ParamGroup g, int step) {
-        int total = stepsOf(p);
-        switch (p) {
-            case WARMUP:
-                return trainable(p).contains(g) ? cfg.lrWarmup() : 0;
-            case JOINT:
-                if (g == ParamGroup.BACKBONE) {
-                    return PolyLr.rate(cfg.lrBackbone(), step, total);
-                }
-                return trainable(p).contains(g) ? PolyLr.rate(cfg.lrHead(), step, total) : 0;
-            case GROUP_WARMUP:
-                return g == ParamGroup.GROUP_WEIGHTS ? cfg.lrGroups() : 0;
-            case GROUP_JOINT:
-                return trainable(p).contains(g) ? PolyLr.rate(cfg.lrGroups(), step, total) : 0;
-            default:
-                return g == ParamGroup.LAST_LAYER ? cfg.lrFinetune() : 0;
-        }
-    }
-
     private void trainPhase(SegmentationNetwork net, Adam adam, BatchSource source, MetricsLog log, NDManager base)
             throws DatasetException, IOException, TrainingException {
-        int total = stepsOf(phase);
+        int total = schedule.steps(phase);
         listener.phaseStarted(phase, phaseStep, total);
-        net.params().setTrainable(trainable(phase));
+        net.params().setTrainable(schedule.trainable(phase));
         boolean groupPhase = phase == Phase.GROUP_WARMUP || phase == Phase.GROUP_JOINT;
         StageObjective objective = new StageObjective(StageObjective.of(phase, cfg), cfg, train.labels().ignoreLabel());
         int perUpdate = cfg.batchSize() * cfg.iterationSize();
         while (phaseStep < total) {
             int step = phaseStep;
-            long update = updatesBefore(phase) + step;
+            long update = schedule.updatesBefore(phase) + step;
             // an update whose loss or gradient is not finite is computed again from the same batches
             // before it is given up (see RECOMPUTATIONS)
             Map<String, Double> terms = null;
@@ -367,7 +303,7 @@ public final class StageOneTrainer {
                 if (terms == null) {
                     nonFinite = "loss";
                     Adam.zeroGradients(net.params());
-                } else if (adam.step(net.params(), g -> learningRate(phase, g, step), (float) cfg.weightDecay(),
+                } else if (adam.step(net.params(), g -> schedule.learningRate(phase, g, step), (float) cfg.weightDecay(),
                         1f / cfg.iterationSize())) {
                     nonFinite = null;
                     break;
@@ -396,7 +332,7 @@ public final class StageOneTrainer {
             }
             phaseStep++;
             Map<String, Double> values = new LinkedHashMap<>(terms);
-            values.put("lr", learningRate(phase, groupPhase ? ParamGroup.GROUP_WEIGHTS
+            values.put("lr", schedule.learningRate(phase, groupPhase ? ParamGroup.GROUP_WEIGHTS
                     : objective.kind() == StageObjective.Kind.FINETUNE ? ParamGroup.LAST_LAYER : ParamGroup.ASPP_WEIGHT, step));
             listener.stepFinished(phase, phaseStep, total, values);
             Map<String, Object> record = new LinkedHashMap<>();
@@ -498,12 +434,12 @@ public final class StageOneTrainer {
         Map<String, Object> record = new LinkedHashMap<>();
         record.put("phase", phase.name().toLowerCase(Locale.ROOT));
         record.put("step", phaseStep);
-        record.put("update", updatesBefore(phase) + phaseStep);
+        record.put("update", schedule.updatesBefore(phase) + phaseStep);
         record.put("valMiou", r.meanIou());
         record.put("valPixelAccuracy", r.pixelAccuracy());
         log.write(record);
         lastValidation = new CheckpointState.Validation(phase.name().toLowerCase(Locale.ROOT), phaseStep,
-                updatesBefore(phase) + phaseStep, r.meanIou(), r.pixelAccuracy());
+                schedule.updatesBefore(phase) + phaseStep, r.meanIou(), r.pixelAccuracy());
         if (r.meanIou() > bestMiou) {
             bestMiou = r.meanIou();
             if (adam != null) {

@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
         description = {
             "Exports a trained run to one ONNX model file (graph, weights and model card) and proves it: the trainer's "
                 + "forward pass and ONNX Runtime must agree on validation images to max |logit difference| <= 1e-3 x "
-                + "max |logit| and >= 99.9% identical mask pixels, or nothing is written. The figures are printed and "
+                + "max |logit| and >= 99.9%% identical mask pixels, or nothing is written. The figures are printed and "
                 + "recorded in the card (scaleprotoseg info MODEL shows them).",
             "The model is the run's finished stage (checkpoints/stage2.ckpt, else stage1.ckpt) unless --checkpoint "
                 + "names another. The parity images are the first N of the validation split of the run's own data "

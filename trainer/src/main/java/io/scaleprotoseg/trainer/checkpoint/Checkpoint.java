@@ -22,9 +22,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
@@ -42,6 +46,8 @@ import java.util.zip.ZipOutputStream;
  * run seed and the step number.
  */
 public final class Checkpoint {
+    /** The time stamped on every zip entry (1 January 2000, UTC), so that files depend on their contents only. */
+    static final long ENTRY_TIME = 946_684_800_000L;
     /** Bumped when the layout changes incompatibly. */
     public static final int FORMAT_VERSION = 1;
 
@@ -72,17 +78,21 @@ public final class Checkpoint {
         }
         try {
             try (OutputStream os = Files.newOutputStream(tmp); ZipOutputStream zip = new ZipOutputStream(os)) {
+                // everything in name order, and entries with a fixed time: the same state gives the same bytes
+                List<String> names = new ArrayList<>(params.names());
+                Collections.sort(names);
                 Map<String, String> groups = new LinkedHashMap<>();
-                for (String n : params.names()) {
+                for (String n : names) {
                     groups.put(n, params.group(n).name());
                 }
                 CheckpointState s = new CheckpointState(FORMAT_VERSION, state.config(), state.phase(), state.phaseStep(),
                         state.bestMiou(), state.dataset(), state.classes(), state.prototypes(), state.projection(),
-                        state.pruned(), state.inactivePrototypes(), state.stage(), state.lastValidation(), groups);
+                        state.pruned(), state.inactivePrototypes(), state.stage(), state.lastValidation(), groups,
+                        state.metricsBytes());
                 put(zip, "state.json", JSON.writeValueAsBytes(s));
                 try (NDManager m = params.manager().newSubManager()) {
                     NDList list = new NDList();
-                    for (String n : params.names()) {
+                    for (String n : names) {
                         NDArray a = m.create(params.floats(n), new Shape(params.shape(n)));
                         a.setName(n);
                         list.add(a);
@@ -94,7 +104,7 @@ public final class Checkpoint {
                     adam.save(bytes);
                     put(zip, "adam.bin", bytes.toByteArray());
                 }
-                for (Map.Entry<String, byte[]> p : patches.entrySet()) {
+                for (Map.Entry<String, byte[]> p : new TreeMap<>(patches).entrySet()) {
                     put(zip, "patches/" + p.getKey() + ".png", p.getValue());
                 }
             }
@@ -105,7 +115,9 @@ public final class Checkpoint {
     }
 
     private static void put(ZipOutputStream zip, String name, byte[] data) throws IOException {
-        zip.putNextEntry(new ZipEntry(name));
+        ZipEntry e = new ZipEntry(name);
+        e.setTime(ENTRY_TIME);
+        zip.putNextEntry(e);
         zip.write(data);
         zip.closeEntry();
     }

@@ -27,10 +27,13 @@ import java.util.Map;
  * @param stage 2 once the group layer exists, else 1
  * @param lastValidation the latest validation, or null before the first
  * @param parameterGroups each parameter's {@code ParamGroup}, by name
+ * @param metricsBytes the length of the run's {@code metrics.jsonl} when the checkpoint was written
+ *     (a resumed run cuts the log back to it, so no update is logged twice); 0 when unknown
  */
 public record CheckpointState(int formatVersion, TrainingConfig config, Phase phase, int phaseStep, double bestMiou,
         String dataset, LabelSpace classes, PrototypeTable prototypes, ProjectionResult projection, List<Integer> pruned,
-        List<Integer> inactivePrototypes, int stage, Validation lastValidation, Map<String, String> parameterGroups) {
+        List<Integer> inactivePrototypes, int stage, Validation lastValidation, Map<String, String> parameterGroups,
+        long metricsBytes) {
     public CheckpointState {
         pruned = pruned == null ? List.of() : List.copyOf(pruned);
         inactivePrototypes = inactivePrototypes == null ? List.of() : List.copyOf(inactivePrototypes);

@@ -2,9 +2,11 @@ package io.scaleprotoseg.trainer.checkpoint;
 
 import io.scaleprotoseg.trainer.phase.TrainingConfig;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -122,6 +124,25 @@ public record RunDirectory(Path root) {
             out.add(CHECKPOINTS + "/");
         }
         return out;
+    }
+
+    /**
+     * Deletes the temporary files of checkpoint writes that a killed process left behind
+     * ({@code checkpoints/*.ckpt*.tmp}); returns their names.
+     */
+    public List<String> removeStaleTemporaries() throws IOException {
+        List<String> removed = new ArrayList<>();
+        if (!Files.isDirectory(checkpoints())) {
+            return removed;
+        }
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(checkpoints(), "*.ckpt*.tmp")) {
+            for (Path p : s) {
+                Files.deleteIfExists(p);
+                removed.add(p.getFileName().toString());
+            }
+        }
+        Collections.sort(removed);
+        return removed;
     }
 
     /** Whether the directory holds (part of) a training run. */

@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -137,7 +138,8 @@ public final class Adam implements AutoCloseable {
         DataOutputStream data = new DataOutputStream(out);
         data.writeInt(steps.size());
         NDList arrays = new NDList();
-        for (Map.Entry<String, Integer> e : steps.entrySet()) {
+        // in name order: the same state gives the same bytes
+        for (Map.Entry<String, Integer> e : new TreeMap<>(steps).entrySet()) {
             data.writeUTF(e.getKey());
             data.writeInt(e.getValue());
             arrays.add(firstMoment.get(e.getKey()));

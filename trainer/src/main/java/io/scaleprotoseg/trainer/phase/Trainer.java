@@ -89,6 +89,8 @@ public final class Trainer {
     private CheckpointState.Validation lastValidation;
     private Device device;
     private Path stageOneSource;
+    /** The open metrics log of {@link #run}, whose length each checkpoint records. */
+    private MetricsLog log;
 
     /**
      * @param imagenetWeights torchvision-layout backbone weights, or null for random initialisation
@@ -142,7 +144,9 @@ public final class Trainer {
     }
 
     /**
-     * Trains, or with {@code resume} continues from {@link #runDir.last()}.
+     * Trains, or with {@code resume} continues from {@code checkpoints/last.ckpt}, first cutting the
+     * metrics log back to what that checkpoint saw and removing temporary files of interrupted
+     * checkpoint writes.
      *
      * @throws TrainingException for bad data, weight files or checkpoints, each naming the file
      */
@@ -152,10 +156,17 @@ public final class Trainer {
             t.setDaemon(true);
             return t;
         });
+        try {
+            prepareDirectory(resume);
+        } catch (IOException e) {
+            workers.shutdownNow();
+            throw new TrainingException("run directory " + runDir.root() + ": " + e.getMessage(), e);
+        }
         try (NDManager base = device == null ? NDManager.newBaseManager() : NDManager.newBaseManager(device);
                 ParameterSet params = new ParameterSet(base);
                 Adam adam = new Adam(base);
                 MetricsLog log = new MetricsLog(runDir.metrics())) {
+            this.log = log;
             JniUtils.setGradMode(false);
             SegmentationNetwork net;
             if (resume && Files.isRegularFile(runDir.last())) {
@@ -240,6 +251,29 @@ public final class Trainer {
             throw new TrainingException(e.code(), e.getMessage(), e);
         } finally {
             workers.shutdownNow();
+        }
+    }
+
+    /** Before the log opens: stale temporaries removed; on resume, the log cut back to the checkpoint's length. */
+    private void prepareDirectory(boolean resume) throws IOException, TrainingException {
+        List<String> stale = runDir.removeStaleTemporaries();
+        if (!stale.isEmpty()) {
+            listener.message("removed " + String.join(", ", stale) + ", left by an interrupted checkpoint write");
+        }
+        if (resume && Files.isRegularFile(runDir.last())) {
+            long keep;
+            try {
+                keep = Checkpoint.readState(runDir.last()).metricsBytes();
+            } catch (CheckpointException e) {
+                throw new TrainingException(e.code(), e.getMessage() + "; delete it to start over", e);
+            }
+            if (keep > 0) {
+                long cut = MetricsLog.truncate(runDir.metrics(), keep);
+                if (cut > 0) {
+                    listener.message("metrics log cut back by " + cut + " bytes to what " + runDir.last().getFileName()
+                            + " saw (those updates run again)");
+                }
+            }
         }
     }
 
@@ -452,7 +486,8 @@ public final class Trainer {
     private void save(Path file, SegmentationNetwork net, Adam adam) throws IOException {
         CheckpointState state = new CheckpointState(Checkpoint.FORMAT_VERSION, cfg, phase, phaseStep, bestMiou, train.name(),
                 train.labels(), net.prototypes(), projection, pruned, inactive,
-                net.params().contains(SegmentationNetwork.GROUP_WEIGHTS) ? 2 : 1, lastValidation, Map.of());
+                net.params().contains(SegmentationNetwork.GROUP_WEIGHTS) ? 2 : 1, lastValidation, Map.of(),
+                log == null ? 0 : log.size());
         Map<String, byte[]> png = new TreeMap<>();
         patches.forEach((id, bytes) -> png.put(String.valueOf(id), bytes));
         Checkpoint.write(file, state, net.params(), adam, png);

@@ -39,7 +39,7 @@ class RunDirectoryTest extends DjlTestBase {
     private static CheckpointState state(TrainingConfig cfg, Phase phase) {
         return new CheckpointState(0, cfg, phase, 3, 0.25, "scenes/train",
                 Scenes.defaults().dataset(Split.TRAIN).labels(), PrototypeTable.initial(cfg.network()), null, List.of(4),
-                List.of(), 1, new CheckpointState.Validation("joint", 3, 13, 0.25, 0.5), Map.of());
+                List.of(), 1, new CheckpointState.Validation("joint", 3, 13, 0.25, 0.5), Map.of(), 0);
     }
 
     private void write(Path file, CheckpointState s) throws Exception {
@@ -67,7 +67,7 @@ class RunDirectoryTest extends DjlTestBase {
             keys.add(it.next());
         }
         assertEquals(List.of("formatVersion", "config", "phase", "phaseStep", "bestMiou", "dataset", "classes", "prototypes",
-                "projection", "pruned", "inactivePrototypes", "stage", "lastValidation", "parameterGroups"), keys);
+                "projection", "pruned", "inactivePrototypes", "stage", "lastValidation", "parameterGroups", "metricsBytes"), keys);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.scaleprotoseg.trainer.phase;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,8 +18,10 @@ import io.scaleprotoseg.trainer.data.Split;
 import io.scaleprotoseg.trainer.model.ParameterSet;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -104,11 +107,27 @@ class TrainerTest {
                     killer, null);
             assertThrows(Killed.class, () -> first.run(false));
             assertTrue(Files.isRegularFile(first.runDirectory().last()), "a checkpoint survives the kill");
-            new Trainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL), resumed, null, null).run(true);
+            // what a kill during a checkpoint write leaves
+            Path stale = resumed.resolve("checkpoints").resolve("last.ckpt8121977.tmp");
+            Files.write(stale, new byte[] {1, 2, 3});
+            List<String> messages = new ArrayList<>();
+            new Trainer(cfg, SCENES.dataset(Split.TRAIN), SCENES.dataset(Split.VAL), resumed, new TrainingListener() {
+                @Override
+                public void message(String text) {
+                    messages.add(text);
+                }
+            }, null).run(true);
 
             for (String stage : List.of("stage1.ckpt", "stage2.ckpt")) {
                 assertSameParameters(straight.resolve("checkpoints").resolve(stage), resumed.resolve("checkpoints").resolve(stage));
+                assertEquals(sha256(straight.resolve("checkpoints").resolve(stage)), sha256(resumed.resolve("checkpoints").resolve(stage)),
+                        stage + ": the very same bytes");
             }
+            assertEquals(Files.readString(straight.resolve("metrics.jsonl")), Files.readString(resumed.resolve("metrics.jsonl")),
+                    "no update logged twice");
+            assertFalse(Files.exists(stale), "the stale temporary is gone");
+            assertTrue(messages.stream().anyMatch(m -> m.contains("last.ckpt8121977.tmp")), messages.toString());
+            assertTrue(messages.stream().anyMatch(m -> m.contains("metrics log cut back")), messages.toString());
         } finally {
             collector.interrupt();
         }
@@ -196,6 +215,10 @@ class TrainerTest {
         assertEquals(5, messages.stream().filter(m -> m.contains("update skipped")).count(), messages.toString());
         long skipped = Files.readAllLines(dir.resolve("metrics.jsonl")).stream().filter(l -> l.contains("\"skipped\":true")).count();
         assertEquals(4, skipped, "the fifth stops the run before it is logged");
+    }
+
+    private static String sha256(Path file) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     }
 
     /**

@@ -160,7 +160,20 @@ public final class Checkpoint {
                 if (g == null) {
                     throw new CheckpointException("checkpoint " + file + ": tensor '" + n + "' has no parameter group");
                 }
-                params.add(n, ParamGroup.valueOf(g), a.toType(DataType.FLOAT32, false).toFloatArray(), a.getShape().getShape());
+                float[] values = a.toType(DataType.FLOAT32, false).toFloatArray();
+                int bad = 0;
+                for (float v : values) {
+                    if (!Float.isFinite(v)) {
+                        bad++;
+                    }
+                }
+                if (bad > 0) {
+                    // a file that reads but holds NaN or infinity would give meaningless results quietly
+                    throw new CheckpointException("checkpoint " + file + " holds non-finite values in tensor '" + n + "' ("
+                            + bad + " of " + values.length + " are NaN or infinite); it cannot be used: resume from an "
+                            + "earlier checkpoint (checkpoints/best.ckpt, stage1.ckpt) or train anew");
+                }
+                params.add(n, ParamGroup.valueOf(g), values, a.getShape().getShape());
             }
         } catch (RuntimeException e) {
             throw new CheckpointException("checkpoint " + file + " has unreadable tensors: " + e.getMessage(), e);

@@ -100,6 +100,23 @@ class RunDirectoryTest extends DjlTestBase {
     }
 
     @Test
+    void aCheckpointWithNonFiniteWeightsIsRefusedNamingTheTensor() throws Exception {
+        TrainingConfig cfg = Presets.get("scenes", ModelKind.SCALEPROTOSEG);
+        Path file = dir.resolve("nan.ckpt");
+        try (ParameterSet p = new ParameterSet(manager)) {
+            p.add("aspp.0.bias", ParamGroup.ASPP_BIAS, new float[] {1, Float.NaN, Float.POSITIVE_INFINITY}, 3);
+            Checkpoint.write(file, state(cfg, Phase.DONE), p, null, Map.of());
+        }
+        try (ParameterSet into = new ParameterSet(manager)) {
+            CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.read(file, into, null));
+            assertTrue(e.getMessage().contains("tensor 'aspp.0.bias'") && e.getMessage().contains("2 of 3")
+                    && e.getMessage().contains(file.toString()), e.getMessage());
+            assertEquals(ErrorCode.CHECKPOINT_INVALID, e.code());
+            assertThrows(CheckpointException.class, () -> TrainedModel.load(file, manager), "every load refuses it");
+        }
+    }
+
+    @Test
     void theFinishedModelIsDecidedByTheRunsConfigurationAndAnUnfinishedRunSaysHowToFinish() throws Exception {
         TrainingConfig grouped = Presets.get("scenes", ModelKind.SCALEPROTOSEG);
         TrainingConfig stageOneOnly = grouped.withStageTwo(0, 0, 1e-2, 1.0, 1e-3, 0.05);

@@ -18,7 +18,7 @@ import java.util.stream.Stream;
 /** Finding, naming and decoding input images. */
 final class ImageFiles {
     /** File extensions taken from a directory (lower case). */
-    static final Set<String> EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp", "tif", "tiff");
+    static final Set<String> EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff");
     /** The pixel limit of decoding; the same default as {@code Segmenter.Builder.maxPixels}. */
     static final long MAX_PIXELS = 4096L * 4096L;
 
@@ -48,6 +48,23 @@ final class ImageFiles {
                     EXTENSIONS.stream().sorted().toList()) + ")");
         }
         return files;
+    }
+
+    /**
+     * Whether {@code file} is one of the images {@code segment} writes ({@code NAME_mask.png} or
+     * {@code NAME_overlay.png} next to its {@code NAME.json}), not an input.
+     */
+    static boolean isSegmentOutput(Path file) {
+        String name = file.getFileName().toString();
+        for (String suffix : new String[] {"_mask.png", "_overlay.png"}) {
+            if (name.endsWith(suffix) && name.length() > suffix.length()) {
+                String base = name.substring(0, name.length() - suffix.length());
+                if (Files.isRegularFile(file.resolveSibling(base + ".json"))) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /**

@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
 @Command(name = "segment", mixinStandardHelpOptions = true,
         description = {
             "Segments an image or a directory of images into masks, overlays and JSON summaries.",
-            "A directory contributes its png, jpg, jpeg, bmp, tif and tiff files. Per image NAME it "
+            "A directory contributes its png, jpg, jpeg, bmp, gif, tif and tiff files (not segment's own outputs). "
+                + "Per image NAME it "
                 + "writes NAME_mask.png (class ids as grey: 8-bit, 16-bit above 255 classes), "
                 + "NAME_overlay.png and NAME.json (class areas, backend, latency, strongest groups and "
                 + "prototypes per class). A bad image is reported and skipped; the exit code is then 1."
@@ -72,7 +73,17 @@ final class SegmentCommand extends CommandBase {
         }
         ModelCard card = ModelFiles.readCard(model, "--model");
         Evidence level = evidenceFor(card, evidence);
-        List<Path> files = ImageFiles.list(input, "--input");
+        List<Path> listed = ImageFiles.list(input, "--input");
+        // a directory segmented before (into itself, say) holds this command's outputs: never inputs
+        List<Path> files = Files.isDirectory(input) ? listed.stream().filter(p -> !ImageFiles.isSegmentOutput(p)).toList()
+                : listed;
+        if (files.size() < listed.size()) {
+            err().println("note: skipped " + (listed.size() - files.size()) + " files of --input that are segment's own "
+                    + "outputs (NAME_mask.png, NAME_overlay.png next to NAME.json)");
+        }
+        if (files.isEmpty()) {
+            throw new UserError("--input " + input + ": the directory holds only segment's outputs, no image to segment");
+        }
         Files.createDirectories(out);
 
         List<Row> rows = new ArrayList<>();

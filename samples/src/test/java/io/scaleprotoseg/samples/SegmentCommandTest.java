@@ -67,6 +67,26 @@ class SegmentCommandTest {
     }
 
     @Test
+    void segmentingADirectoryIntoItselfTwiceSkipsItsOwnOutputsAndGifIsAnInput() throws IOException {
+        Path d = Files.createDirectories(dir.resolve("same"));
+        TestModels.scene(d.resolve("a.png"), 3);
+        BufferedImage gif = ImageIO.read(d.resolve("a.png").toFile());
+        assertTrue(ImageIO.write(gif, "gif", d.resolve("g.gif").toFile()));
+        Cli.Result first = Cli.run("segment", "--model", colour, "--input", d, "--out", d, "--backend", "ort-cpu");
+        assertEquals(0, first.exit(), first::toString);
+        assertTrue(Files.isRegularFile(d.resolve("g_mask.png")), "a .gif in a directory is segmented: " + first);
+        Cli.Result again = Cli.run("segment", "--model", colour, "--input", d, "--out", d, "--backend", "ort-cpu");
+        assertEquals(0, again.exit(), again::toString);
+        assertTrue(again.err().contains("skipped 4 files of --input that are segment's own outputs"), again::toString);
+        try (var listing = Files.list(d)) {
+            assertTrue(listing.noneMatch(p -> p.getFileName().toString().contains("_mask_")), "no mask of a mask");
+        }
+        try (var listing = Files.list(d)) {
+            assertEquals(8, listing.count(), "two inputs and their three outputs each");
+        }
+    }
+
+    @Test
     void jsonCarriesTheRequestedEvidence() throws IOException {
         Path img = dir.resolve("scene.png");
         TestModels.scene(img, 3);

@@ -6,8 +6,10 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 
@@ -61,6 +63,27 @@ abstract class CommandBase implements Callable<Integer> {
 
     PrintWriter err() {
         return spec.commandLine().getErr();
+    }
+
+    /**
+     * Makes the output directory an option names, or says plainly why it cannot: {@code option} is
+     * a file, or the directory cannot be created (permissions, a file on its path). Returns whether
+     * this call created it (so that a command that writes nothing can remove it again).
+     */
+    static boolean outputDirectory(Path dir, String option) {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UserError(option + " " + dir + " is a file; give a directory");
+        }
+        boolean existed = Files.isDirectory(dir);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UserError(option + " " + dir + ": cannot create the directory (" + describe(e) + ")", e);
+        }
+        if (!Files.isWritable(dir)) {
+            throw new UserError(option + " " + dir + ": the directory is not writable");
+        }
+        return !existed;
     }
 
     /** A sentence for an I/O failure; java.nio's exceptions carry only the path as message. */

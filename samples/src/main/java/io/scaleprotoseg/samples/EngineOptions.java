@@ -57,6 +57,17 @@ final class EngineOptions {
     }
 
     /**
+     * Checks the options without starting anything (what a dry run does too).
+     *
+     * @throws UserError for a bad thread count
+     */
+    void validate() {
+        if (threads != null && threads < 0) {
+            throw new UserError("--threads must be 0 (all cores) or positive, got " + threads);
+        }
+    }
+
+    /**
      * Sets the thread properties, starts the PyTorch engine and picks the device. Must run before
      * anything else touches DJL in this process for the inter-op setting to apply; the intra-op
      * count is also applied to a running engine.
@@ -65,9 +76,7 @@ final class EngineOptions {
      *     host (or build) without CUDA
      */
     Started start() {
-        if (threads != null && threads < 0) {
-            throw new UserError("--threads must be 0 (all cores) or positive, got " + threads);
-        }
+        validate();
         int n;
         if (threads != null && threads > 0) {
             n = threads;

@@ -22,6 +22,9 @@ final class ModelFiles {
      * @throws ModelFormatException when it breaks the model contract
      */
     static ModelCard readCard(Path model, String option) throws ModelFormatException {
+        if (Files.isDirectory(model)) {
+            throw new UserError(option + " " + model + " is a directory; give an exported .onnx model file");
+        }
         if (!Files.isRegularFile(model)) {
             throw new UserError(option + " " + model + ": no such model file (expected an exported .onnx file)");
         }

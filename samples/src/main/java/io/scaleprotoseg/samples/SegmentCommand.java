@@ -84,7 +84,7 @@ final class SegmentCommand extends CommandBase {
         if (files.isEmpty()) {
             throw new UserError("--input " + input + ": the directory holds only segment's outputs, no image to segment");
         }
-        Files.createDirectories(out);
+        boolean created = outputDirectory(out, "--out");
 
         List<Row> rows = new ArrayList<>();
         List<String> failures = new ArrayList<>();
@@ -102,9 +102,13 @@ final class SegmentCommand extends CommandBase {
                     + "), evidence " + level.name().toLowerCase(Locale.ROOT));
         }
         printTable(rows);
+        if (rows.isEmpty() && created) {
+            // nothing was written: leave no empty folder behind
+            Files.deleteIfExists(out);
+        }
         if (!failures.isEmpty()) {
-            err().println("error: " + failures.size() + " of " + files.size() + " images failed; the others were written to "
-                    + out);
+            err().println("error: " + failures.size() + " of " + files.size() + " images failed; " + (rows.isEmpty()
+                    ? "nothing was written" : "the others were written to " + out));
             return USER_ERROR;
         }
         return 0;

@@ -185,6 +185,7 @@ final class TrainCommand extends CommandBase {
         if (weights != null && !Files.isRegularFile(weights)) {
             throw new UserError("--weights " + weights + ": no such file (" + weights.toAbsolutePath().normalize() + ")");
         }
+        engine.validate();
         if (dryRun) {
             out().println(Checkpoint.json().writeValueAsString(cfg));
             out().println("train: " + train.name() + " (" + train.size() + " images), val: " + val.name() + " ("
@@ -229,7 +230,13 @@ final class TrainCommand extends CommandBase {
             }
             return saved;
         }
-        return Presets.get(preset == null ? DEFAULT_PRESET : preset.strip(), method == null ? ModelKind.SCALEPROTOSEG : method);
+        String name = preset == null ? DEFAULT_PRESET : preset.strip();
+        if (!Presets.NAMES.contains(name.toLowerCase(Locale.ROOT))) {
+            // like any value picocli rejects: a usage error (exit 2)
+            throw new CommandLine.ParameterException(spec.commandLine(), "--preset " + preset + ": unknown preset; use one of "
+                    + String.join(", ", Presets.NAMES));
+        }
+        return Presets.get(name, method == null ? ModelKind.SCALEPROTOSEG : method);
     }
 
     private void checkScenesOptions() {

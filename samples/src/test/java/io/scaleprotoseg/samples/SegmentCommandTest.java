@@ -87,6 +87,31 @@ class SegmentCommandTest {
     }
 
     @Test
+    void outputProblemsNameTheOptionAndAFailedOnlyImageLeavesNoFolder() throws IOException {
+        Path in = Files.createDirectories(dir.resolve("in-out"));
+        TestModels.scene(in.resolve("a.png"), 1);
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        Cli.Result toFile = Cli.run("segment", "--model", colour, "--input", in, "--out", file, "--backend", "ort-cpu");
+        assertEquals(1, toFile.exit(), toFile::toString);
+        assertTrue(toFile.err().contains("--out " + file + " is a file; give a directory"), toFile::toString);
+        Cli.Result under = Cli.run("segment", "--model", colour, "--input", in, "--out", file.resolve("sub"), "--backend",
+                "ort-cpu");
+        assertEquals(1, under.exit(), under::toString);
+        assertTrue(under.err().contains("--out " + file.resolve("sub") + ": cannot create the directory"), under::toString);
+
+        Path broken = Files.write(dir.resolve("broken.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 0});
+        Path out = dir.resolve("never");
+        Cli.Result onlyBad = Cli.run("segment", "--model", colour, "--input", broken, "--out", out, "--backend", "ort-cpu");
+        assertEquals(1, onlyBad.exit(), onlyBad::toString);
+        assertTrue(onlyBad.err().contains("1 of 1 images failed; nothing was written"), onlyBad::toString);
+        assertFalse(Files.exists(out), "no empty output folder left behind");
+
+        Cli.Result info = Cli.run("info", in);
+        assertEquals(1, info.exit(), info::toString);
+        assertTrue(info.err().contains(in + " is a directory; give an exported .onnx model file"), info::toString);
+    }
+
+    @Test
     void jsonCarriesTheRequestedEvidence() throws IOException {
         Path img = dir.resolve("scene.png");
         TestModels.scene(img, 3);

@@ -155,7 +155,7 @@ class TrainCommandTest {
     @Test
     void anUnknownPresetListsTheKnownOnes() {
         Cli.Result r = Cli.run("train", "--preset", "imagenet", "--out", dir.resolve("unknown"));
-        assertEquals(1, r.exit(), r::toString);
+        assertEquals(2, r.exit(), "a usage error: " + r);
         assertTrue(r.err().contains("imagenet"), r::toString);
         for (String name : Presets.NAMES) {
             assertTrue(r.err().contains(name), name + " in " + r);
@@ -291,6 +291,20 @@ class TrainCommandTest {
         Cli.Result range = Cli.run("train", "--out", dir.resolve("bad"), "--dry-run", "--lr-warmup", -1);
         assertEquals(1, range.exit(), range::toString);
         assertTrue(range.err().contains("--lr-warmup must be a finite number >= 0"), range::toString);
+    }
+
+    @Test
+    void aDryRunValidatesLikeARunAndUnknownNamesAreUsageErrors() {
+        Cli.Result preset = Cli.run("train", "--out", dir.resolve("bad"), "--dry-run", "--preset", "foo");
+        assertEquals(2, preset.exit(), "an unknown preset is a usage error, like an unknown method: " + preset);
+        assertTrue(preset.err().contains("--preset foo: unknown preset"), preset::toString);
+        assertEquals(2, Cli.run("train", "--out", dir.resolve("bad"), "--dry-run", "--method", "foo").exit());
+        Cli.Result threads = Cli.run("train", "--out", dir.resolve("bad"), "--dry-run", "--threads", -3);
+        assertEquals(1, threads.exit(), threads::toString);
+        assertTrue(threads.err().contains("--threads must be 0 (all cores) or positive"), threads::toString);
+        Cli.Result steps = Cli.run("train", "--out", dir.resolve("bad"), "--dry-run", "--joint-steps", -5);
+        assertEquals(1, steps.exit(), steps::toString);
+        assertTrue(steps.err().contains("--joint-steps must be >= 0, got -5"), steps::toString);
     }
 
     @Test

@@ -5,6 +5,7 @@ import static io.scaleprotoseg.samples.Html.num;
 import static io.scaleprotoseg.samples.Html.signed;
 
 import io.scaleprotoseg.sdk.BackendInfo;
+import io.scaleprotoseg.sdk.FeatureGrid;
 import io.scaleprotoseg.sdk.GroupEvidence;
 import io.scaleprotoseg.sdk.ModelCard;
 import io.scaleprotoseg.sdk.ModelKind;
@@ -55,14 +56,29 @@ public final class ExplainReport {
     static final int SMALL_THUMB_WIDTH = 200;
     /** Opacity of heat maps over the image. */
     static final double HEAT_ALPHA = 0.6;
+    /**
+     * Longest side of the images drawn into the page: overlays and heat maps are rendered at this
+     * display resolution (from the feature grid, not from image-sized maps), so a report costs
+     * about the same whatever the image's size.
+     */
+    static final int DISPLAY_SIZE = 1024;
 
     private final Path model;
     private final BackendInfo backend;
-    private final BufferedImage image;
     private final Segmentation seg;
     private final PixelExplanation why;
     private final ModelCard card;
     private final Map<Integer, ModelCard.Prototype> prototypesById = new HashMap<>();
+    /** The image at display resolution, and the feature grid spread over it. */
+    private final BufferedImage display;
+    private final FeatureGrid displayGrid;
+    /** The image and grid at the sizes of the group and prototype heat maps. */
+    private final BufferedImage groupBase;
+    private final FeatureGrid groupGrid;
+    private final BufferedImage prototypeBase;
+    private final FeatureGrid prototypeGrid;
+    private final float[] groupActivations;
+    private final float[] prototypeActivations;
 
     /** The files written by {@link #write}. */
     public record Written(Path html, Path json) {
@@ -71,13 +87,22 @@ public final class ExplainReport {
     private ExplainReport(Path model, BackendInfo backend, BufferedImage image, Segmentation seg, PixelExplanation why) {
         this.model = model;
         this.backend = backend;
-        this.image = image;
         this.seg = seg;
         this.why = why;
         this.card = seg.card();
         for (ModelCard.Prototype p : card.prototypes()) {
             prototypesById.put(p.id(), p);
         }
+        double shrink = Math.min(1.0, DISPLAY_SIZE / (double) Math.max(image.getWidth(), image.getHeight()));
+        this.display = thumb(image, Math.max(1, (int) Math.round(image.getWidth() * shrink)));
+        this.displayGrid = new FeatureGrid(seg.featureHeight(), seg.featureWidth(), display.getWidth(), display.getHeight());
+        this.groupBase = thumb(display, THUMB_WIDTH);
+        this.groupGrid = new FeatureGrid(seg.featureHeight(), seg.featureWidth(), groupBase.getWidth(), groupBase.getHeight());
+        this.prototypeBase = thumb(display, SMALL_THUMB_WIDTH);
+        this.prototypeGrid = new FeatureGrid(seg.featureHeight(), seg.featureWidth(), prototypeBase.getWidth(),
+                prototypeBase.getHeight());
+        this.groupActivations = card.method().hasGroups() ? seg.groupActivations() : null;
+        this.prototypeActivations = seg.prototypeActivations();
     }
 
     /**
@@ -154,8 +179,8 @@ public final class ExplainReport {
 
     private void images(StringBuilder h) {
         h.append("<section id=\"images\">\n<h2>Image and segmentation</h2>\n<div class=\"row\">\n");
-        figure(h, marked(image), "input, marker at (" + why.x() + ", " + why.y() + ")", "input");
-        figure(h, marked(seg.colorOverlay(image, SegmentOutputs.OVERLAY_ALPHA)), "class colours over the input", "overlay");
+        figure(h, marked(display), "input, marker at (" + why.x() + ", " + why.y() + ")", "input");
+        figure(h, marked(classOverlay()), "class colours over the input", "overlay");
         h.append("</div>\n<ul class=\"legend\">\n");
         long[] areas = seg.classAreas();
         long total = (long) seg.width() * seg.height();
@@ -294,8 +319,9 @@ public final class ExplainReport {
         row(h, "group activation a", num(g.activation()) + " (log a = " + num(Math.log(g.activation())) + ")");
         row(h, "contribution (weight &times; a)", "<b>" + signed(g.contribution()) + "</b>");
         h.append("</table>\n<div class=\"row\">\n");
-        BufferedImage groupHeat = seg.heatMapOverlay(image, logOf(seg.groupMap(g.classId(), g.index())), HEAT_ALPHA);
-        figure(h, marked(thumb(groupHeat, THUMB_WIDTH)),
+        BufferedImage groupHeat = seg.heatMapOverlay(groupBase, logOf(groupGrid.upsample(groupActivations, g.channel())),
+                HEAT_ALPHA);
+        figure(h, marked(groupHeat),
                 "group activation map (log a, the weighted sum of its prototypes' g)", "heat");
         h.append("</div>\n");
         if (!g.prototypes().isEmpty()) {
@@ -324,9 +350,10 @@ public final class ExplainReport {
             } else {
                 h.append("<small>none in the card</small>");
             }
-            BufferedImage heat = seg.heatMapOverlay(image, seg.prototypeMap(p.id()), HEAT_ALPHA);
+            BufferedImage heat = seg.heatMapOverlay(prototypeBase, prototypeGrid.upsample(prototypeActivations, p.channel()),
+                    HEAT_ALPHA);
             h.append("</td><td><img class=\"heat\" alt=\"heat map of prototype ").append(p.id()).append("\" src=\"")
-                    .append(Png.dataUri(marked(thumb(heat, SMALL_THUMB_WIDTH))))
+                    .append(Png.jpegDataUri(marked(heat)))
                     .append("\"></td></tr>\n");
         }
         h.append("</table>\n");
@@ -387,7 +414,30 @@ public final class ExplainReport {
 
     private static void figure(StringBuilder h, BufferedImage img, String caption, String cssClass) {
         h.append("<figure><img class=\"").append(cssClass).append("\" alt=\"").append(esc(caption)).append("\" src=\"")
-                .append(Png.dataUri(img)).append("\"><figcaption>").append(esc(caption)).append("</figcaption></figure>\n");
+                .append(Png.jpegDataUri(img)).append("\"><figcaption>").append(esc(caption)).append("</figcaption></figure>\n");
+    }
+
+    /**
+     * The class colours over the display image: the argmax of the scores upsampled to the display
+     * size, which is the mask the model gives at that size.
+     */
+    private BufferedImage classOverlay() {
+        int[] mask = displayGrid.argmaxUpsampled(seg.logits(), seg.numClasses());
+        int w = display.getWidth();
+        int h = display.getHeight();
+        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        double a = SegmentOutputs.OVERLAY_ALPHA;
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int s = display.getRGB(x, y);
+                int c = card.classes().get(mask[y * w + x]).rgb();
+                int r = (int) Math.round(((s >> 16) & 0xff) * (1 - a) + ((c >> 16) & 0xff) * a);
+                int g = (int) Math.round(((s >> 8) & 0xff) * (1 - a) + ((c >> 8) & 0xff) * a);
+                int b = (int) Math.round((s & 0xff) * (1 - a) + (c & 0xff) * a);
+                out.setRGB(x, y, (r << 16) | (g << 8) | b);
+            }
+        }
+        return out;
     }
 
     /** A copy of the image (full size or a thumbnail) with a ring and cross hairs at the explained pixel. */

@@ -7,7 +7,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
 
 /** PNG encoding, class-id masks and data URIs. */
 public final class Png {
@@ -30,6 +34,32 @@ public final class Png {
     /** Writes the image as a PNG file. */
     public static void write(BufferedImage image, Path file) throws IOException {
         Files.write(file, encode(image));
+    }
+
+    /**
+     * A {@code data:image/jpeg;base64,...} URI (quality 0.85): for photographs, overlays and heat
+     * maps, which PNG stores several times larger; class masks and patches stay PNG.
+     */
+    public static String jpegDataUri(BufferedImage image) {
+        BufferedImage rgb = image;
+        if (image.getType() != BufferedImage.TYPE_INT_RGB && image.getType() != BufferedImage.TYPE_3BYTE_BGR) {
+            rgb = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
+            rgb.getGraphics().drawImage(image, 0, 0, null);
+        }
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
+            ImageWriteParam param = writer.getDefaultWriteParam();
+            param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+            param.setCompressionQuality(0.85f);
+            writer.setOutput(out);
+            writer.write(null, new IIOImage(rgb, null, null), param);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            writer.dispose();
+        }
+        return "data:image/jpeg;base64," + Base64.getEncoder().encodeToString(bytes.toByteArray());
     }
 
     /** A {@code data:image/png;base64,...} URI for inline use in HTML. */

@@ -9,10 +9,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.scaleprotoseg.samples.quickstart.SceneClass;
 import io.scaleprotoseg.samples.quickstart.StreetScenes;
 import io.scaleprotoseg.sdk.ModelKind;
+import java.awt.Graphics2D;
 import java.awt.Rectangle;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Base64;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +36,32 @@ class ExplainCommandTest {
         colour = TestModels.colourModel(dir);
         image = dir.resolve("scene.png");
         scene = TestModels.scene(image, 21);
+    }
+
+    @Test
+    void aLargeImageIsDrawnAtDisplayResolutionSoTheReportStaysSmall() throws Exception {
+        BufferedImage small = ImageIO.read(image.toFile());
+        BufferedImage large = new BufferedImage(2400, 1800, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = large.createGraphics();
+        g.drawImage(small, 0, 0, 2400, 1800, null);
+        g.dispose();
+        Path big = dir.resolve("large.png");
+        ImageIO.write(large, "png", big.toFile());
+        Path out = dir.resolve("explain-large");
+        Cli.Result r = Cli.run("explain", "--model", colour, "--input", big, "--x", 2399, "--y", 1799, "--out", out,
+                "--backend", "ort-cpu");
+        assertEquals(0, r.exit(), r::toString);
+        String html = Files.readString(out.resolve("explain.html"));
+        assertTrue(html.length() < 3_000_000, "explain.html is " + html.length() + " bytes");
+        Matcher m = Pattern.compile("src=\"data:image/(?:png|jpeg);base64,([A-Za-z0-9+/=]+)\"").matcher(html);
+        int images = 0;
+        while (m.find()) {
+            BufferedImage img = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(m.group(1))));
+            assertTrue(Math.max(img.getWidth(), img.getHeight()) <= ExplainReport.DISPLAY_SIZE,
+                    "an embedded image of " + img.getWidth() + "x" + img.getHeight());
+            images++;
+        }
+        assertTrue(images > 4, "images: " + images);
     }
 
     @Test

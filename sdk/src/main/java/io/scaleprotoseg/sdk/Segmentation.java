@@ -338,13 +338,15 @@ public final class Segmentation {
     }
 
     /**
-     * A heat map (for example from {@link #groupMap} or {@link #prototypeMap}) coloured from dark
-     * to bright and blended over the image; the map is scaled between its own minimum and maximum.
+     * A heat map coloured from dark to bright and blended over {@code base}; the map is scaled
+     * between its own minimum and maximum. The map is row-major at the base's size: the image's
+     * (from {@link #groupMap} or {@link #prototypeMap}), or any other, for example a display size
+     * through {@link FeatureGrid#upsample} on a grid of the feature cells over that size.
      */
     public BufferedImage heatMapOverlay(BufferedImage base, float[] map, double alpha) {
-        checkBase(base);
-        if (map.length != width * height) {
-            throw new IllegalArgumentException("heat map has " + map.length + " values, image has " + width * height);
+        if (map.length != (long) base.getWidth() * base.getHeight()) {
+            throw new IllegalArgumentException("heat map has " + map.length + " values, the base image "
+                    + base.getWidth() + "x" + base.getHeight() + " has " + (long) base.getWidth() * base.getHeight());
         }
         float min = Float.POSITIVE_INFINITY;
         float max = Float.NEGATIVE_INFINITY;
@@ -361,10 +363,12 @@ public final class Segmentation {
         int rgb(int index);
     }
 
-    private BufferedImage blend(BufferedImage base, double alpha, PixelColor color) {
+    private static BufferedImage blend(BufferedImage base, double alpha, PixelColor color) {
         if (!(alpha >= 0 && alpha <= 1)) {
             throw new IllegalArgumentException("alpha must lie in 0..1, got " + alpha);
         }
+        int width = base.getWidth();
+        int height = base.getHeight();
         BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         int[] src = new int[width];
         int[] dst = new int[width];

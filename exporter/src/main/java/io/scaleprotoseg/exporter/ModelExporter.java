@@ -8,12 +8,12 @@ import io.scaleprotoseg.graph.InferenceModel;
 import io.scaleprotoseg.sdk.Backend;
 import io.scaleprotoseg.sdk.ErrorCode;
 import io.scaleprotoseg.sdk.Evidence;
+import io.scaleprotoseg.sdk.FeatureGrid;
 import io.scaleprotoseg.sdk.ModelCard;
 import io.scaleprotoseg.sdk.Parity;
 import io.scaleprotoseg.sdk.ScaleProtoSegException;
 import io.scaleprotoseg.sdk.Segmentation;
 import io.scaleprotoseg.sdk.Segmenter;
-import io.scaleprotoseg.sdk.FeatureGrid;
 import io.scaleprotoseg.trainer.checkpoint.CheckpointException;
 import io.scaleprotoseg.trainer.checkpoint.TrainedModel;
 import io.scaleprotoseg.trainer.data.DatasetException;
@@ -24,6 +24,7 @@ import io.scaleprotoseg.trainer.phase.GroupLayer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -76,7 +77,13 @@ public final class ModelExporter {
                     throw new ExportException(ErrorCode.PARITY_FAILED, "parity check failed for " + checkpoint + ": "
                             + parity.describe() + "; the model was not written", null);
                 }
-                InferenceModel stamped = convert(model, threshold, parity.toNotes());
+                Map<String, String> notes = new LinkedHashMap<>(parity.toNotes());
+                notes.put(ModelCard.TRAINING_CROP_NOTE, String.valueOf(model.config().crop()));
+                String validationSize = commonSize(parityData);
+                if (validationSize != null) {
+                    notes.put(ModelCard.VALIDATION_IMAGE_NOTE, validationSize);
+                }
+                InferenceModel stamped = convert(model, threshold, notes);
                 InferenceGraphWriter.write(stamped, out);
                 return new Report(out, stamped.card(), parity);
             } finally {
@@ -87,6 +94,25 @@ public final class ModelExporter {
         } catch (IOException e) {
             throw new ExportException("cannot write " + out + ": " + e.getMessage(), e);
         }
+    }
+
+    /** "WxH" when the first images of {@code data} share one size (the common case), else null. */
+    private static String commonSize(SegmentationDataset data) throws ExportException {
+        String size = null;
+        for (int i = 0; i < Math.min(4, data.size()); i++) {
+            Sample s;
+            try {
+                s = data.get(i);
+            } catch (DatasetException e) {
+                throw new ExportException(e.code(), e.getMessage(), e);
+            }
+            String here = s.width() + "x" + s.height();
+            if (size != null && !size.equals(here)) {
+                return null;
+            }
+            size = here;
+        }
+        return size;
     }
 
     private static InferenceModel convert(TrainedModel model, Double threshold, Map<String, String> notes)

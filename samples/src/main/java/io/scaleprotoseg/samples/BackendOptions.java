@@ -29,6 +29,11 @@ final class BackendOptions {
             description = "TensorRT engine cache, shared with trt-build (default: ~/.cache/scaleprotoseg/tensorrt)")
     Path engineCache;
 
+    @Option(names = "--max-pixels", defaultValue = "" + ImageFiles.MAX_PIXELS, paramLabel = "N",
+            description = "largest image (and network input) in pixels (default: ${DEFAULT-VALUE} = 4096 x 4096); "
+                    + "larger images are refused before they are decoded")
+    long maxPixels;
+
     @Option(names = "--backend-option", paramLabel = "KEY=VALUE",
             description = "a backend option, e.g. trt.max_shape=2x3x1024x2048 (repeatable)")
     Map<String, String> backendOptions = new LinkedHashMap<>();
@@ -38,6 +43,10 @@ final class BackendOptions {
         if (threads < 0) {
             throw new UserError("--threads must be 0 (all cores) or positive, got " + threads);
         }
+        if (maxPixels < 1) {
+            throw new UserError("--max-pixels must be positive, got " + maxPixels);
+        }
+        b.maxPixels(maxPixels);
         backendOptions.forEach(b::option);
         if (precision != null) {
             b.option(TrtOptions.PRECISION, precision.id());

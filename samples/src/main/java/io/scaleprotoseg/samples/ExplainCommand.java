@@ -2,6 +2,7 @@ package io.scaleprotoseg.samples;
 
 import io.scaleprotoseg.sdk.Evidence;
 import io.scaleprotoseg.sdk.GroupEvidence;
+import io.scaleprotoseg.sdk.InputSizing;
 import io.scaleprotoseg.sdk.ModelCard;
 import io.scaleprotoseg.sdk.PixelExplanation;
 import io.scaleprotoseg.sdk.PrototypeEvidence;
@@ -63,7 +64,12 @@ final class ExplainCommand extends CommandBase {
         if (Files.isDirectory(input)) {
             throw new UserError("--input " + input + " is a directory; explain takes one image file");
         }
-        BufferedImage image = ImageFiles.read(input);
+        BufferedImage image = ImageFiles.read(input, backend.maxPixels);
+        String warning = ImageFiles.resolutionWarning(card, InputSizing.keep(), input.getFileName().toString(),
+                image.getWidth(), image.getHeight());
+        if (warning != null) {
+            err().println("warning: " + warning);
+        }
         checkCoordinate("--x", x, image.getWidth(), "width", input);
         checkCoordinate("--y", y, image.getHeight(), "height", input);
         try (Segmenter seg = backend.apply(Segmenter.builder().model(model)).evidence(Evidence.FULL).build()) {

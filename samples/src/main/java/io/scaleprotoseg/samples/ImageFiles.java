@@ -1,7 +1,10 @@
 package io.scaleprotoseg.samples;
 
+import io.scaleprotoseg.sdk.ErrorCode;
 import io.scaleprotoseg.sdk.InvalidImageException;
 import io.scaleprotoseg.sdk.Images;
+import io.scaleprotoseg.sdk.InputSizing;
+import io.scaleprotoseg.sdk.ModelCard;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -91,8 +94,42 @@ final class ImageFiles {
      * rejects exactly what {@code Segmenter.segment(Path)} does, while keeping the pixels for
      * overlays.
      */
-    static BufferedImage read(Path file) throws InvalidImageException {
-        return Images.read(file, MAX_PIXELS);
+    static BufferedImage read(Path file, long maxPixels) throws InvalidImageException {
+        try {
+            return Images.read(file, maxPixels);
+        } catch (InvalidImageException e) {
+            throw forCommandLine(e);
+        }
+    }
+
+    /**
+     * A warning when {@code sizing} keeps an image far larger (more than 4x on its shorter side)
+     * than what the model was trained on, as its card records it; null otherwise. A network sees
+     * objects at the scale it learned: at 30x that scale its output is noise.
+     */
+    static String resolutionWarning(ModelCard card, InputSizing sizing, String what, int width, int height) {
+        ModelCard.TrainingResolution t = card.trainingResolution();
+        if (t == null || !sizing.isKeep()) {
+            return null;
+        }
+        int learned = t.imageWidth() > 0 ? Math.min(t.imageWidth(), t.imageHeight()) : t.crop();
+        if (Math.min(width, height) <= 4 * learned) {
+            return null;
+        }
+        return what + " is " + width + "x" + height + ", but the model learned from " + t.crop() + "-pixel crops"
+                + (t.imageWidth() > 0 ? " of " + t.imageWidth() + "x" + t.imageHeight() + " images" : "")
+                + ": at --size keep it sees every object " + Math.round(Math.min(width, height) / (double) learned)
+                + "x larger than it learned, and the result is likely noise; try --size " + learned
+                + " (the shorter side at the training scale)";
+    }
+
+    /** The SDK's error with the command line's way to raise the pixel limit in place of the builder's. */
+    static InvalidImageException forCommandLine(InvalidImageException e) {
+        if (e.code() != ErrorCode.IMAGE_TOO_LARGE || e.getMessage() == null) {
+            return e;
+        }
+        return new InvalidImageException(e.code(), e.getMessage().replace("raise Segmenter.Builder.maxPixels",
+                "raise --max-pixels"), e);
     }
 
     static String stem(Path p) {

@@ -114,13 +114,22 @@ final class SegmentCommand extends CommandBase {
         return 0;
     }
 
+    /** Whether the training-resolution warning was given (once a run). */
+    private boolean warnedResolution;
+
     /** Segments and writes every file; a failing image is reported at once and skipped. */
     private void segmentEach(Segmenter seg, List<Path> files, ProgressBar bar, List<Row> rows, List<String> failures) {
         Map<Path, String> names = ImageFiles.outputNames(files);
         for (Path file : files) {
             String failure = null;
             try {
-                BufferedImage image = ImageFiles.read(file);
+                BufferedImage image = ImageFiles.read(file, backend.maxPixels);
+                String warning = warnedResolution ? null : ImageFiles.resolutionWarning(seg.card(), sizing,
+                        file.getFileName().toString(), image.getWidth(), image.getHeight());
+                if (warning != null) {
+                    err().println("warning: " + warning);
+                    warnedResolution = true;
+                }
                 Segmentation s = seg.segment(image);
                 SegmentOutputs.write(out, names.get(file), image, s, topK);
                 int present = 0;
@@ -129,8 +138,10 @@ final class SegmentCommand extends CommandBase {
                 }
                 rows.add(new Row(file.getFileName().toString(), s.width(), s.height(), present,
                         s.inferenceNanos() / 1e6, s.totalNanos() / 1e6));
-            } catch (InvalidImageException | InferenceException e) {
+            } catch (InvalidImageException e) {
                 // the SDK's message already names the file
+                failure = ImageFiles.forCommandLine(e).getMessage();
+            } catch (InferenceException e) {
                 failure = e.getMessage();
             } catch (IOException e) {
                 failure = file + ": cannot write its outputs to " + out + ": " + describe(e);

@@ -3,12 +3,15 @@ package io.scaleprotoseg.samples;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.scaleprotoseg.sdk.Backend;
 import io.scaleprotoseg.sdk.Evidence;
+import io.scaleprotoseg.sdk.InputSizing;
+import io.scaleprotoseg.sdk.ModelCard;
 import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.sdk.Segmentation;
 import io.scaleprotoseg.sdk.Segmenter;
@@ -17,6 +20,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -109,6 +113,37 @@ class SegmentCommandTest {
         Cli.Result info = Cli.run("info", in);
         assertEquals(1, info.exit(), info::toString);
         assertTrue(info.err().contains(in + " is a directory; give an exported .onnx model file"), info::toString);
+    }
+
+    @Test
+    void maxPixelsIsAnOptionAndItsMessageSaysSo() throws IOException {
+        Path in = Files.createDirectories(dir.resolve("px"));
+        TestModels.scene(in.resolve("a.png"), 4);
+        Cli.Result refused = Cli.run("segment", "--model", colour, "--input", in.resolve("a.png"), "--out", dir.resolve("px-out"),
+                "--backend", "ort-cpu", "--max-pixels", 10_000);
+        assertEquals(1, refused.exit(), refused::toString);
+        assertTrue(refused.err().contains("320x240 = 76800 pixels, over the limit of 10000")
+                && refused.err().contains("raise --max-pixels"), refused::toString);
+        Cli.Result allowed = Cli.run("segment", "--model", colour, "--input", in.resolve("a.png"), "--out", dir.resolve("px-out"),
+                "--backend", "ort-cpu", "--max-pixels", 100_000);
+        assertEquals(0, allowed.exit(), allowed::toString);
+    }
+
+    @Test
+    void keepingAnImageFarLargerThanTheTrainingResolutionWarnsAndSuggestsASize() throws Exception {
+        ModelCard c = ModelCard.read(colour);
+        ModelCard trained = new ModelCard(c.formatVersion(), c.method(), c.classes(), c.ignoreLabel(), c.normalization(),
+                c.outputStride(), c.mscScales(), c.scales(), c.prototypes(), c.groups(), c.threshold(),
+                new ModelCard.Provenance("scenes/train", null, null, null, null, null,
+                        Map.of(ModelCard.TRAINING_CROP_NOTE, "96", ModelCard.VALIDATION_IMAGE_NOTE, "128x96")));
+        assertEquals(new ModelCard.TrainingResolution(96, 128, 96), trained.trainingResolution());
+        String w = ImageFiles.resolutionWarning(trained, InputSizing.keep(), "big.png", 4000, 3000);
+        assertTrue(w.contains("4000x3000") && w.contains("96-pixel crops of 128x96 images") && w.contains("try --size 96")
+                && w.contains("31x larger"), w);
+        assertNull(ImageFiles.resolutionWarning(trained, InputSizing.keep(), "ok.png", 512, 384), "4x is still fine");
+        assertNull(ImageFiles.resolutionWarning(trained, InputSizing.shorterSide(96), "big.png", 4000, 3000),
+                "not when the image is resized");
+        assertNull(ImageFiles.resolutionWarning(c, InputSizing.keep(), "big.png", 4000, 3000), "nothing recorded");
     }
 
     @Test

@@ -165,6 +165,41 @@ public record ModelCard(
         }
     }
 
+    /** Provenance note: the side of the square crops the model was trained on. */
+    public static final String TRAINING_CROP_NOTE = "trainingCrop";
+    /** Provenance note: the size of the validation images, {@code WxH}, when they share one. */
+    public static final String VALIDATION_IMAGE_NOTE = "validationImage";
+
+    /**
+     * The resolution the model learned at, from the provenance notes.
+     *
+     * @param crop side of the square training crops
+     * @param imageWidth width of the validation images, or 0 when not recorded
+     * @param imageHeight height of the validation images, or 0 when not recorded
+     */
+    public record TrainingResolution(int crop, int imageWidth, int imageHeight) {
+    }
+
+    /** The training resolution recorded by the exporter, or null for a model without it. */
+    @JsonIgnore
+    public TrainingResolution trainingResolution() {
+        Map<String, String> notes = provenance == null ? null : provenance.notes();
+        if (notes == null || notes.get(TRAINING_CROP_NOTE) == null) {
+            return null;
+        }
+        try {
+            int crop = Integer.parseInt(notes.get(TRAINING_CROP_NOTE).strip());
+            String image = notes.get(VALIDATION_IMAGE_NOTE);
+            if (image != null && image.matches("\\d+x\\d+")) {
+                String[] wh = image.split("x");
+                return new TrainingResolution(crop, Integer.parseInt(wh[0]), Integer.parseInt(wh[1]));
+            }
+            return new TrainingResolution(crop, 0, 0);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
     /**
      * The parity figures the exporter measured and recorded in the provenance notes, or null for a
      * model without them (not exported from a trained run).

@@ -72,6 +72,8 @@ class ExportParityTest {
         assertEquals("4", card.provenance().notes().get("parity.images"));
         assertTrue(card.provenance().notes().containsKey("parity.relativeLogitDifference"));
         assertEquals(report.card(), card, "the card round-trips through the file");
+        assertEquals(new ModelCard.TrainingResolution(96, 128, 96), card.trainingResolution(),
+                "the scenes preset's crops and the validation images' size");
         Parity recorded = card.parity();
         assertEquals(report.parity().images(), recorded.images(), "the card records the figures measured");
         assertEquals(report.parity().relativeLogitDifference(), recorded.relativeLogitDifference(),

@@ -112,9 +112,10 @@ final class ExplainCommand extends CommandBase {
     }
 
     private void printSummary(Segmentation s, PixelExplanation why) {
-        out().printf(Locale.ROOT, "pixel (%d, %d): class %s (id %d); mask class %s; cell (%d, %d), cell logit %s, pixel score %s%n",
-                why.x(), why.y(), why.className(), why.classId(), s.card().className(s.classAt(why.x(), why.y())),
-                why.cellRow(), why.cellCol(), Html.num(why.logit()), Html.num(why.pixelScore()));
+        out().printf(Locale.ROOT, "pixel x %d, y %d: class %s (id %d); mask class %s; feature cell row %d, column %d of %dx%d, "
+                + "cell logit %s, pixel score %s%n", why.x(), why.y(), why.className(), why.classId(),
+                s.card().className(s.classAt(why.x(), why.y())), why.cellRow(), why.cellCol(), s.featureHeight(),
+                s.featureWidth(), Html.num(why.logit()), Html.num(why.pixelScore()));
         record Line(String what, double contribution) {
         }
         List<Line> lines = new ArrayList<>();

@@ -4,6 +4,8 @@ import io.scaleprotoseg.graph.InferenceGraphWriter;
 import io.scaleprotoseg.samples.quickstart.ColourPrototypeModel;
 import io.scaleprotoseg.samples.quickstart.SceneClass;
 import io.scaleprotoseg.samples.quickstart.StreetScenes;
+import io.scaleprotoseg.sdk.Backend;
+import io.scaleprotoseg.sdk.BackendInfo;
 import io.scaleprotoseg.sdk.Evidence;
 import io.scaleprotoseg.sdk.PixelExplanation;
 import io.scaleprotoseg.sdk.Segmentation;
@@ -80,7 +82,11 @@ final class QuickstartCommand extends CommandBase {
         PixelExplanation why;
         // full evidence: the JSON summaries then list prototypes too, and one session serves both jobs
         try (Segmenter seg = backend.apply(Segmenter.builder().model(model)).evidence(Evidence.FULL).build()) {
-            backendLine = seg.backendInfo().toString();
+            BackendInfo info = seg.backendInfo();
+            // one line: why each other backend was skipped is in 'scaleprotoseg info --backends'
+            backendLine = info.backend().cliName() + ": " + info.description() + (info.skipped().isEmpty() ? ""
+                    : " (" + String.join(", ", info.skipped().keySet().stream().map(Backend::cliName).toList())
+                            + " not available here; scaleprotoseg info --backends says why)");
             Segmentation first = null;
             for (StreetScenes.Scene sc : scenes) {
                 Segmentation s = seg.segment(sc.image());

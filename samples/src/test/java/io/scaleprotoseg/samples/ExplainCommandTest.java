@@ -51,6 +51,7 @@ class ExplainCommandTest {
         Cli.Result r = Cli.run("explain", "--model", colour, "--input", big, "--x", 2399, "--y", 1799, "--out", out,
                 "--backend", "ort-cpu");
         assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().contains("pixel x 2399, y 1799:") && r.out().contains("feature cell row "), r::toString);
         String html = Files.readString(out.resolve("explain.html"));
         assertTrue(html.length() < 3_000_000, "explain.html is " + html.length() + " bytes");
         Matcher m = Pattern.compile("src=\"data:image/(?:png|jpeg);base64,([A-Za-z0-9+/=]+)\"").matcher(html);

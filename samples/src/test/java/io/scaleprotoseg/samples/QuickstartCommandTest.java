@@ -48,6 +48,8 @@ class QuickstartCommandTest {
         assertTrue(run.out().contains("scene-0.png"), run::toString);
         assertTrue(run.out().contains("explain.html"), run::toString);
         assertTrue(run.out().lines().anyMatch(l -> l.startsWith("mean")), run::toString);
+        assertEquals(1, run.out().lines().filter(l -> l.startsWith("backend: ")).count(), run::toString);
+        assertTrue(run.out().lines().noneMatch(l -> l.startsWith("  skipped")), "the backend on one line: " + run);
     }
 
     @Test

@@ -561,13 +561,8 @@ final class DemoCommand extends CommandBase {
                     + "and --image-size options as before, or choose another --out");
         }
         r.config = saved;
-        r.state = Files.isRegularFile(finalCheckpointOf(saved, dir)) ? State.FINISHED : State.PARTIAL;
+        r.state = Files.isRegularFile(new RunDirectory(dir).finalCheckpoint(saved)) ? State.FINISHED : State.PARTIAL;
         return r;
-    }
-
-    /** The checkpoint that marks a run with this configuration as finished. */
-    static Path finalCheckpointOf(TrainingConfig c, Path dir) {
-        return new RunDirectory(dir).finalCheckpoint(c);
     }
 
     /**

@@ -12,6 +12,7 @@ import io.scaleprotoseg.trainer.model.OwnedTensors;
 import io.scaleprotoseg.trainer.model.SegmentationNetwork;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -115,8 +116,12 @@ public final class StageObjective {
         NDManager m = out.logits().getManager();
         NDArray ce = null;
         NDArray div = null;
+        // the x1 and fused outputs share a grid: downsample the labels once per grid
+        Map<Shape, int[]> grids = new HashMap<>();
         for (SegmentationNetwork.Outputs o : outputs) {
-            int[] grid = labelsAt(labels, size, width, height, o.logits().getShape());
+            Shape shape = o.logits().getShape();
+            int[] grid = grids.computeIfAbsent(new Shape(shape.get(2), shape.get(3)),
+                    k -> labelsAt(labels, size, width, height, shape));
             NDArray ceO = CrossEntropyLoss.compute(o.logits(), grid, ignore);
             ce = ce == null ? ceO : ce.add(ceO);
             if (kind == Kind.DIVERSITY) {

@@ -133,11 +133,6 @@ public final class Trainer {
         return runDir;
     }
 
-    /** Whether this run has a stage 2 (ScaleProtoSeg with stage-2 steps). */
-    private boolean grouped() {
-        return cfg.hasStageTwo();
-    }
-
     /** What a finished stage reports. */
     public record Result(Path checkpoint, Evaluator.Result validation, int prototypes, ProjectionResult projection,
             List<Integer> pruned) {
@@ -174,7 +169,7 @@ public final class Trainer {
                 listener.message("resumed from " + runDir.last() + " at " + phase + " step " + phaseStep);
             } else if (stageOneSource != null) {
                 net = restore(stageOneSource, params, null);
-                if (phase != Phase.DONE || params.contains(SegmentationNetwork.GROUP_WEIGHTS) || !grouped()) {
+                if (phase != Phase.DONE || params.contains(SegmentationNetwork.GROUP_WEIGHTS) || !cfg.hasStageTwo()) {
                     throw new TrainingException("checkpoint " + stageOneSource + " is not a finished stage 1 of a "
                             + "scaleprotoseg run (phase " + phase + "); stage 2 starts from checkpoints/stage1.ckpt");
                 }
@@ -436,7 +431,7 @@ public final class Trainer {
             case FINETUNE:
                 if (protoSeg) {
                     phase = Phase.PRUNE;
-                } else if (grouped()) {
+                } else if (cfg.hasStageTwo()) {
                     phase = Phase.DONE;
                     save(runDir.stageOne(), net, null);
                     GroupLayer.create(net, cfg.network().groupsPerClass(), cfg.seed());

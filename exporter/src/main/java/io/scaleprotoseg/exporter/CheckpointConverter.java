@@ -108,7 +108,8 @@ public final class CheckpointConverter {
                 usedThreshold = threshold;
             } else {
                 groupWeights = tensor(p, src, SegmentationNetwork.GROUP_WEIGHTS, rows, pAll).data();
-                usedThreshold = cfg.threshold();
+                // an imported model's weights are used as found: no threshold of ours was applied
+                usedThreshold = model.isImported() ? null : cfg.threshold();
             }
             for (int i = 0; i < groupWeights.length; i++) {
                 if (groupWeights[i] != 0f) {
@@ -204,6 +205,9 @@ public final class CheckpointConverter {
     @SuppressWarnings("unchecked")
     private static ModelCard.Provenance provenance(TrainedModel model, Map<String, String> notes) {
         TrainingConfig cfg = model.config();
+        if (model.isImported()) {
+            return importedProvenance(model, notes);
+        }
         Map<String, Integer> steps = new LinkedHashMap<>();
         steps.put("warmup", cfg.warmupSteps());
         steps.put("joint", cfg.jointSteps());
@@ -215,19 +219,49 @@ public final class CheckpointConverter {
             steps.put("groupJoint", cfg.groupJointSteps());
         }
         Double miou = model.state().lastValidation() == null ? null : model.state().lastValidation().valMiou();
+        Map<String, String> software = software();
+        Map<String, String> allNotes = new LinkedHashMap<>();
+        allNotes.put("method", cfg.network().method().id());
+        allNotes.put("preset", cfg.preset());
+        allNotes.put("backbone", backbone(cfg.network()));
+        allNotes.put("checkpoint", model.file().getFileName().toString());
+        allNotes.putAll(notes);
+        return new ModelCard.Provenance(String.valueOf(model.state().dataset()), steps, cfg.seed(), miou, software,
+                Instant.now().toString(), allNotes);
+    }
+
+    /**
+     * An imported model: its source file, SHA-256 and reference class, and no training history of
+     * ours (steps, seed, validation score are unknown and left out rather than guessed).
+     */
+    private static ModelCard.Provenance importedProvenance(TrainedModel model, Map<String, String> notes) {
+        Map<String, String> allNotes = new LinkedHashMap<>();
+        allNotes.put("method", model.config().network().method().id());
+        allNotes.put("backbone", backbone(model.config().network()));
+        allNotes.putAll(model.importNotes());
+        allNotes.put(ModelCard.PROTOTYPE_SOURCES_NOTE, "none: imported prototypes carry no record of the training "
+                + "patches they were projected onto");
+        allNotes.putAll(notes);
+        return new ModelCard.Provenance(model.state().dataset(), Map.of(), null, null, software(), Instant.now().toString(),
+                allNotes);
+    }
+
+    /** "resnet101/1", or with the blocks per stage of a shortened network: "resnet101[1,1,2,1]/8". */
+    private static String backbone(NetworkConfig n) {
+        if (n.architecture().equals(NetworkConfig.UNET)) {
+            return "unet/" + n.widthDivisor();
+        }
+        String blocks = n.stageBlocks() == null ? "" : Arrays.toString(n.stageBlocks()).replace(" ", "");
+        return "resnet" + n.depth().name().substring(1) + blocks + "/" + n.widthDivisor();
+    }
+
+    private static Map<String, String> software() {
         Map<String, String> software = new LinkedHashMap<>();
         software.put("java", System.getProperty("java.version"));
         software.put("scaleprotoseg", version());
         software.put("djl", Engine.class.getPackage().getImplementationVersion() == null ? "0.35.1"
                 : Engine.class.getPackage().getImplementationVersion());
-        Map<String, String> allNotes = new LinkedHashMap<>();
-        allNotes.put("method", cfg.network().method().id());
-        allNotes.put("preset", cfg.preset());
-        allNotes.put("backbone", "resnet" + cfg.network().depth().name().substring(1) + "/" + cfg.network().widthDivisor());
-        allNotes.put("checkpoint", model.file().getFileName().toString());
-        allNotes.putAll(notes);
-        return new ModelCard.Provenance(String.valueOf(model.state().dataset()), steps, cfg.seed(), miou, software,
-                Instant.now().toString(), allNotes);
+        return software;
     }
 
     private static String version() {

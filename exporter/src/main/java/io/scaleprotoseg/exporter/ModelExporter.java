@@ -56,6 +56,23 @@ public final class ModelExporter {
             throws ExportException {
         try (NDManager manager = NDManager.newBaseManager();
                 TrainedModel model = TrainedModel.load(checkpoint, manager)) {
+            return export(model, out, threshold, parityData, parityImages, manager);
+        } catch (CheckpointException e) {
+            throw new ExportException(e.code(), e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Exports a model already in memory (a checkpoint read back, or an imported model), checking
+     * parity on the first {@code parityImages} images of {@code parityData}; the model stays open.
+     *
+     * @param manager the manager that owns the model's parameters (the trainer side runs in sub-managers of it)
+     * @throws ExportException naming the tensor, or giving the parity figures
+     */
+    public static Report export(TrainedModel model, Path out, Double threshold, SegmentationDataset parityData,
+            int parityImages, NDManager manager) throws ExportException {
+        Path checkpoint = model.file();
+        try {
             if (threshold != null && model.params().contains(GroupLayer.DENSE_GROUP_WEIGHTS)) {
                 // the trainer side of the parity check must run with the same weights as the export
                 float[] w = model.params().floats(GroupLayer.DENSE_GROUP_WEIGHTS);
@@ -78,8 +95,11 @@ public final class ModelExporter {
                             + parity.describe() + "; the model was not written", null);
                 }
                 Map<String, String> notes = new LinkedHashMap<>(parity.toNotes());
-                notes.put(ModelCard.TRAINING_CROP_NOTE, String.valueOf(model.config().crop()));
-                String validationSize = commonSize(parityData);
+                if (!model.isImported()) {
+                    // an imported model's training crop is unknown, and generated images say nothing about it
+                    notes.put(ModelCard.TRAINING_CROP_NOTE, String.valueOf(model.config().crop()));
+                }
+                String validationSize = model.isImported() ? null : commonSize(parityData);
                 if (validationSize != null) {
                     notes.put(ModelCard.VALIDATION_IMAGE_NOTE, validationSize);
                 }
@@ -89,8 +109,6 @@ public final class ModelExporter {
             } finally {
                 Files.deleteIfExists(trial);
             }
-        } catch (CheckpointException e) {
-            throw new ExportException(e.code(), e.getMessage(), e);
         } catch (IOException e) {
             throw new ExportException("cannot write " + out + ": " + e.getMessage(), e);
         }

@@ -144,6 +144,13 @@ public final class ExplainReport {
                 .append(CSS).append("</style>\n</head>\n<body>\n");
         h.append("<h1>").append(question).append("<span class=\"cls\">").append(swatch(why.classId()))
                 .append(esc(why.className())).append("</span>?</h1>\n");
+        if (card.imported()) {
+            Map<String, String> notes = card.provenance().notes();
+            h.append("<p class=\"note\">This model was imported from <code>").append(esc(notes.getOrDefault("source", "?")))
+                    .append("</code> (").append(esc(notes.getOrDefault("referenceClass", "?"))).append("). Its prototypes carry no ")
+                    .append("record of the training patches they were projected onto, so no patch images are shown; their heat ")
+                    .append("maps on this image show what each one responds to.</p>\n");
+        }
         summary(h);
         images(h);
         scores(h);
@@ -348,7 +355,7 @@ public final class ExplainReport {
                     h.append("<br><small>").append(esc(src.imageId())).append("</small>");
                 }
             } else {
-                h.append("<small>none in the card</small>");
+                h.append(card.imported() ? "<small>none (imported model)</small>" : "<small>none in the card</small>");
             }
             BufferedImage heat = seg.heatMapOverlay(prototypeBase, prototypeGrid.upsample(prototypeActivations, p.channel()),
                     HEAT_ALPHA);

@@ -120,7 +120,8 @@ final class InfoCommand extends CommandBase {
             perClass[p.classId()]++;
             withPatch += p.patchPng() != null ? 1 : 0;
         }
-        o.println("prototypes:     " + card.prototypes().size() + " (" + withPatch + " with a patch image)");
+        o.println("prototypes:     " + card.prototypes().size() + (card.imported() ? " (imported: no projection sources or patch images)"
+                    : " (" + withPatch + " with a patch image)"));
         o.printf(Locale.ROOT, "  %5s  %8s  %10s%n", "scale", "dilation", "prototypes");
         for (ModelCard.Scale s : card.scales()) {
             o.printf(Locale.ROOT, "  %5d  %8s  %10d%n", s.index(), s.dilation() == 0 ? "summed" : String.valueOf(s.dilation()),

@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             EvalCommand.class,
             ExportCommand.class,
+            ImportCommand.class,
             TrtBuildCommand.class,
             CommandLine.HelpCommand.class
         },

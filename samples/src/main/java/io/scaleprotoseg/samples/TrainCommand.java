@@ -128,8 +128,9 @@ final class TrainCommand extends CommandBase {
     Integer scenesVal;
 
     @Option(names = "--weights", paramLabel = "FILE",
-            description = "ImageNet backbone weights in torchvision's ResNet layout, .safetensors or .npz (default: "
-                    + "random initialisation)")
+            description = "pre-trained backbone weights: a PyTorch state dict (.pth; torchvision ResNet or deeplab_pytorch "
+                    + "layout such as the reference's COCO initialisation), or .safetensors / .npz with torchvision keys "
+                    + "(default: random initialisation)")
     Path weights;
 
     @Mixin

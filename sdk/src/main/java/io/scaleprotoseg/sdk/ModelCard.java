@@ -169,6 +169,10 @@ public record ModelCard(
     public static final String TRAINING_CROP_NOTE = "trainingCrop";
     /** Provenance note: the size of the validation images, {@code WxH}, when they share one. */
     public static final String VALIDATION_IMAGE_NOTE = "validationImage";
+    /** Provenance note: "true" when the model was imported from another implementation's checkpoint. */
+    public static final String IMPORTED_NOTE = "imported";
+    /** Provenance note: why prototypes have no projection sources or patches (imported models). */
+    public static final String PROTOTYPE_SOURCES_NOTE = "prototypeSources";
 
     /**
      * The resolution the model learned at, from the provenance notes.
@@ -207,6 +211,16 @@ public record ModelCard(
     @JsonIgnore
     public Parity parity() {
         return provenance == null ? null : Parity.fromNotes(provenance.notes());
+    }
+
+    /**
+     * Whether the model was imported from another implementation's checkpoint (the reference
+     * PyTorch code): its prototypes then have no projection sources or patch images, and its
+     * training history is unknown ({@link #IMPORTED_NOTE}).
+     */
+    @JsonIgnore
+    public boolean imported() {
+        return provenance != null && provenance.notes() != null && "true".equals(provenance.notes().get(IMPORTED_NOTE));
     }
 
     /** Number of classes. */

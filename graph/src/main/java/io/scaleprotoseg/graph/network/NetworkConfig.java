@@ -1,5 +1,6 @@
 package io.scaleprotoseg.graph.network;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.scaleprotoseg.sdk.ModelKind;
 import java.util.List;
 
@@ -18,9 +19,12 @@ import java.util.List;
  * @param groupsPerClass G, groups per class in stage 2 (ScaleProtoSeg)
  * @param mscScales extra input scales fused by max (e.g. 0.5, 0.75); empty for none
  * @param architecture "resnet" (DeepLabv2 ResNet of {@code depth}) or "unet" (the EM setting)
+ * @param stageBlocks blocks per ResNet stage when they differ from {@code depth}'s own (a shortened
+ *     network, as imported checkpoints may hold), else null; written to JSON only when set
  */
 public record NetworkConfig(ModelKind method, ResNetLayout.Depth depth, int widthDivisor, int numClasses, int[] dilations,
-        int prototypesPerClass, int dim, int groupsPerClass, List<Double> mscScales, String architecture) {
+        int prototypesPerClass, int dim, int groupsPerClass, List<Double> mscScales, String architecture,
+        @JsonInclude(JsonInclude.Include.NON_NULL) int[] stageBlocks) {
     /** The DeepLabv2 ResNet architecture. */
     public static final String RESNET = "resnet";
     /** The U-Net architecture ({@code depth} is then ignored). */
@@ -29,11 +33,17 @@ public record NetworkConfig(ModelKind method, ResNetLayout.Depth depth, int widt
     /** A DeepLabv2 ResNet network. */
     public NetworkConfig(ModelKind method, ResNetLayout.Depth depth, int widthDivisor, int numClasses, int[] dilations,
             int prototypesPerClass, int dim, int groupsPerClass, List<Double> mscScales) {
-        this(method, depth, widthDivisor, numClasses, dilations, prototypesPerClass, dim, groupsPerClass, mscScales, RESNET);
+        this(method, depth, widthDivisor, numClasses, dilations, prototypesPerClass, dim, groupsPerClass, mscScales, RESNET, null);
     }
 
     public NetworkConfig {
         dilations = dilations.clone();
+        stageBlocks = stageBlocks == null || depth == null || java.util.Arrays.equals(stageBlocks, depth.blocks()) ? null
+                : stageBlocks.clone();
+        if (stageBlocks != null && (stageBlocks.length != 4 || java.util.Arrays.stream(stageBlocks).anyMatch(b -> b < 1))) {
+            throw new IllegalArgumentException("a ResNet has 4 stages of at least one block each, got "
+                    + java.util.Arrays.toString(stageBlocks));
+        }
         mscScales = List.copyOf(mscScales);
         architecture = architecture == null ? RESNET : architecture;
         if (!architecture.equals(RESNET) && !architecture.equals(UNET)) {
@@ -46,6 +56,26 @@ public record NetworkConfig(ModelKind method, ResNetLayout.Depth depth, int widt
         if (widthDivisor < 1 || 64 % widthDivisor != 0) {
             throw new IllegalArgumentException("width divisor must divide 64, got " + widthDivisor);
         }
+    }
+
+    /** A DeepLabv2 ResNet network with the given architecture (no custom stage blocks). */
+    public NetworkConfig(ModelKind method, ResNetLayout.Depth depth, int widthDivisor, int numClasses, int[] dilations,
+            int prototypesPerClass, int dim, int groupsPerClass, List<Double> mscScales, String architecture) {
+        this(method, depth, widthDivisor, numClasses, dilations, prototypesPerClass, dim, groupsPerClass, mscScales, architecture, null);
+    }
+
+    /** Blocks per ResNet stage: {@code stageBlocks} when set, else the depth's. */
+    public int[] blocks() {
+        return stageBlocks != null ? stageBlocks.clone() : depth.blocks();
+    }
+
+    /** A short name of the backbone: "ResNet-101", "ResNet-101 with blocks [1, 1, 2, 1]", "U-Net". */
+    public String backboneName() {
+        if (architecture.equals(UNET)) {
+            return "U-Net";
+        }
+        String name = "ResNet-" + depth.name().substring(1);
+        return stageBlocks == null ? name : name + " with blocks " + java.util.Arrays.toString(stageBlocks);
     }
 
     /** Number of prototype scales S (1 for ProtoSeg). */
@@ -75,7 +105,7 @@ public record NetworkConfig(ModelKind method, ResNetLayout.Depth depth, int widt
 
     /** The backbone topology. */
     public List<BackboneOp> backbone() {
-        return architecture.equals(UNET) ? UNetLayout.ops(widthDivisor) : ResNetLayout.ops(depth, widthDivisor);
+        return architecture.equals(UNET) ? UNetLayout.ops(widthDivisor) : ResNetLayout.ops(depth, blocks(), widthDivisor);
     }
 
     /** Input pixels per feature cell: 8 for the ResNets, 1 for the U-Net. */
@@ -95,7 +125,7 @@ public record NetworkConfig(ModelKind method, ResNetLayout.Depth depth, int widt
      */
     public static Builder builder(ModelKind method, int numClasses) {
         return new Builder(new NetworkConfig(method, ResNetLayout.Depth.R101, 1, numClasses, new int[] {6, 12, 18, 24},
-                method == ModelKind.PROTOSEG ? 10 : 3, 64, 3, List.of(), RESNET));
+                method == ModelKind.PROTOSEG ? 10 : 3, 64, 3, List.of(), RESNET, null));
     }
 
     /** A builder starting from this configuration's values. */
@@ -118,6 +148,7 @@ public record NetworkConfig(ModelKind method, ResNetLayout.Depth depth, int widt
         private int groupsPerClass;
         private List<Double> mscScales;
         private String architecture;
+        private int[] stageBlocks;
 
         private Builder(NetworkConfig from) {
             method = from.method;
@@ -130,6 +161,7 @@ public record NetworkConfig(ModelKind method, ResNetLayout.Depth depth, int widt
             groupsPerClass = from.groupsPerClass;
             mscScales = from.mscScales;
             architecture = from.architecture;
+            stageBlocks = from.stageBlocks;
         }
 
         public Builder method(ModelKind value) {
@@ -182,13 +214,19 @@ public record NetworkConfig(ModelKind method, ResNetLayout.Depth depth, int widt
             return this;
         }
 
+        /** Blocks per stage, or null for the depth's own. */
+        public Builder stageBlocks(int[] value) {
+            stageBlocks = value;
+            return this;
+        }
+
         /**
          * The configuration.
          *
          * @throws IllegalArgumentException when a value is out of range, saying which
          */
         public NetworkConfig build() {
-            return new NetworkConfig(method, depth, widthDivisor, numClasses, dilations, prototypesPerClass, dim, groupsPerClass, mscScales, architecture);
+            return new NetworkConfig(method, depth, widthDivisor, numClasses, dilations, prototypesPerClass, dim, groupsPerClass, mscScales, architecture, stageBlocks);
         }
     }
 }

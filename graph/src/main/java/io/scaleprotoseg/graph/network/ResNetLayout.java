@@ -66,6 +66,18 @@ public final class ResNetLayout {
 
     /** The layout; parameter names are torchvision keys (no prefix). */
     public static List<BackboneOp> ops(Depth depth, int widthDivisor) {
+        return ops(depth, depth.blocks(), widthDivisor);
+    }
+
+    /**
+     * The layout with {@code blocks} blocks per stage instead of the depth's own (a shortened
+     * network of the same block type, as imported checkpoints may hold); names as {@link #ops(Depth, int)}.
+     */
+    public static List<BackboneOp> ops(Depth depth, int[] blocks, int widthDivisor) {
+        if (blocks.length != 4 || java.util.Arrays.stream(blocks).anyMatch(b -> b < 1)) {
+            throw new IllegalArgumentException("a ResNet has 4 stages of at least one block each, got "
+                    + java.util.Arrays.toString(blocks));
+        }
         if (widthDivisor < 1 || 64 % widthDivisor != 0) {
             throw new IllegalArgumentException("width divisor must divide 64, got " + widthDivisor);
         }
@@ -74,7 +86,6 @@ public final class ResNetLayout {
         out.add(new BackboneOp.Conv("conv1", 3, stem, 7, 2, 3, 1, false, "bn1", true));
         out.add(new BackboneOp.MaxPool(3, 2, 1, true));
         int in = stem;
-        int[] blocks = depth.blocks();
         for (int s = 0; s < 4; s++) {
             int planes = (64 << s) / widthDivisor;
             int outPlanes = depth.bottleneck() ? planes * 4 : planes;

@@ -9,6 +9,7 @@ import io.scaleprotoseg.trainer.phase.ProjectionResult;
 import io.scaleprotoseg.trainer.phase.TrainingConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -25,9 +26,11 @@ public final class TrainedModel implements AutoCloseable {
     private final ProjectionResult projection;
     private final Map<Integer, byte[]> patches;
     private final CheckpointState state;
+    private final Map<String, String> importNotes;
 
     private TrainedModel(Path file, TrainingConfig config, LabelSpace labels, ParameterSet params, SegmentationNetwork network,
-            ProjectionResult projection, Map<Integer, byte[]> patches, CheckpointState state) {
+            ProjectionResult projection, Map<Integer, byte[]> patches, CheckpointState state, Map<String, String> importNotes) {
+        this.importNotes = Map.copyOf(importNotes);
         this.file = file;
         this.config = config;
         this.labels = labels;
@@ -74,7 +77,7 @@ public final class TrainedModel implements AutoCloseable {
                 throw new CheckpointException("checkpoint " + file + " lacks its configuration, classes or prototype table");
             }
             SegmentationNetwork net = new SegmentationNetwork(cfg.network(), params, table);
-            return new TrainedModel(file, cfg, labels, params, net, projection, patches, s);
+            return new TrainedModel(file, cfg, labels, params, net, projection, patches, s, Map.of());
         } catch (CheckpointException e) {
             params.close();
             throw e;
@@ -82,6 +85,32 @@ public final class TrainedModel implements AutoCloseable {
             params.close();
             throw new CheckpointException("checkpoint " + file + " is inconsistent: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A model imported from another implementation's file (no projection, patches or training
+     * history): it owns {@code params}.
+     *
+     * @param dataset what to name as its data set, e.g. "ScaleProtoSeg group model imported from x.pth"
+     * @param stageTwo whether it has the group layer
+     * @param importNotes provenance of the import (source file, SHA-256, ...) for the model card
+     */
+    public static TrainedModel imported(Path file, TrainingConfig config, LabelSpace labels, ParameterSet params,
+            PrototypeTable table, String dataset, boolean stageTwo, Map<String, String> importNotes) {
+        CheckpointState state = new CheckpointState(Checkpoint.FORMAT_VERSION, config, io.scaleprotoseg.trainer.phase.Phase.DONE,
+                0, -1, dataset, labels, table, null, List.of(), List.of(), stageTwo ? 2 : 1, null, Map.of(), 0);
+        SegmentationNetwork net = new SegmentationNetwork(config.network(), params, table);
+        return new TrainedModel(file, config, labels, params, net, null, Map.of(), state, importNotes);
+    }
+
+    /** Whether it was imported from another implementation's file ({@link #imported}). */
+    public boolean isImported() {
+        return !importNotes.isEmpty();
+    }
+
+    /** Provenance of an import (empty for the trainer's own checkpoints). */
+    public Map<String, String> importNotes() {
+        return importNotes;
     }
 
     public Path file() {

@@ -46,6 +46,7 @@ public final class SegmentationNetwork {
     public SegmentationNetwork(NetworkConfig config, ParameterSet params, PrototypeTable prototypes) {
         // before any convolution of the process: reproducible CPU kernels for narrow layers
         OneDnnIsa.configureFor(config);
+        TorchLogLevel.quietWarnings();
         this.config = config;
         this.params = params;
         this.prototypes = prototypes;

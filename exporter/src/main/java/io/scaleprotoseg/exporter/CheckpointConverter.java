@@ -11,7 +11,6 @@ import io.scaleprotoseg.sdk.ModelCard;
 import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.trainer.checkpoint.TrainedModel;
 import io.scaleprotoseg.graph.network.NetworkConfig;
-import io.scaleprotoseg.trainer.model.ParameterSet;
 import io.scaleprotoseg.trainer.model.PrototypeTable;
 import io.scaleprotoseg.trainer.model.SegmentationNetwork;
 import io.scaleprotoseg.trainer.phase.GroupLayer;
@@ -45,9 +44,21 @@ public final class CheckpointConverter {
      */
     public static InferenceModel convert(TrainedModel model, Double threshold, Map<String, String> notes)
             throws ExportException {
+        return convert(ConversionSource.of(model), threshold, notes);
+    }
+
+    /**
+     * Converts what {@code model} describes (a checkpoint, or an imported model whose arrays are used
+     * in place).
+     *
+     * @param threshold a group-weight threshold to apply instead of the model's, or null
+     * @param notes extra provenance notes for the card
+     */
+    public static InferenceModel convert(ConversionSource model, Double threshold, Map<String, String> notes)
+            throws ExportException {
         TrainingConfig cfg = model.config();
         NetworkConfig net = cfg.network();
-        ParameterSet p = model.params();
+        ConversionSource.Weights p = model.weights();
         String src = model.file().toString();
         List<Layer> backbone = DeepLabResNet.layers(net.backbone(), (key, shape) -> tensor(p, src, "backbone." + key, shape));
         List<Layer.Conv> branches = new ArrayList<>();
@@ -79,7 +90,7 @@ public final class CheckpointConverter {
                     List.of(), null, provenance);
             return new InferenceModel(card, backbone, aspp, null);
         }
-        PrototypeTable table = model.network().prototypes();
+        PrototypeTable table = model.prototypes();
         int pAll = table.size();
         int dim = net.dim();
         float[] protos = tensor(p, src, "prototypes", pAll, dim).data();
@@ -189,7 +200,7 @@ public final class CheckpointConverter {
     }
 
     /** A parameter as a tensor of exactly {@code shape}; a missing or misshapen one is named. */
-    static FloatTensor tensor(ParameterSet p, String src, String name, int... shape) {
+    static FloatTensor tensor(ConversionSource.Weights p, String src, String name, int... shape) {
         if (!p.contains(name)) {
             throw new IllegalStateException("checkpoint " + src + " lacks tensor '" + name + "'");
         }
@@ -203,7 +214,7 @@ public final class CheckpointConverter {
     }
 
     @SuppressWarnings("unchecked")
-    private static ModelCard.Provenance provenance(TrainedModel model, Map<String, String> notes) {
+    private static ModelCard.Provenance provenance(ConversionSource model, Map<String, String> notes) {
         TrainingConfig cfg = model.config();
         if (model.isImported()) {
             return importedProvenance(model, notes);
@@ -214,7 +225,7 @@ public final class CheckpointConverter {
         if (cfg.network().method().hasPrototypes()) {
             steps.put("finetune", cfg.finetuneSteps());
         }
-        if (model.params().contains(SegmentationNetwork.GROUP_WEIGHTS)) {
+        if (model.weights().contains(SegmentationNetwork.GROUP_WEIGHTS)) {
             steps.put("groupWarmup", cfg.groupWarmupSteps());
             steps.put("groupJoint", cfg.groupJointSteps());
         }
@@ -234,7 +245,7 @@ public final class CheckpointConverter {
      * An imported model: its source file, SHA-256 and reference class, and no training history of
      * ours (steps, seed, validation score are unknown and left out rather than guessed).
      */
-    private static ModelCard.Provenance importedProvenance(TrainedModel model, Map<String, String> notes) {
+    private static ModelCard.Provenance importedProvenance(ConversionSource model, Map<String, String> notes) {
         Map<String, String> allNotes = new LinkedHashMap<>();
         allNotes.put("method", model.config().network().method().id());
         allNotes.put("backbone", backbone(model.config().network()));

@@ -71,6 +71,16 @@ public final class ModelExporter {
      */
     public static Report export(TrainedModel model, Path out, Double threshold, SegmentationDataset parityData,
             int parityImages, NDManager manager) throws ExportException {
+        return export(model, ConversionSource.of(model), out, threshold, parityData, parityImages, manager);
+    }
+
+    /**
+     * As {@link #export(TrainedModel, Path, Double, SegmentationDataset, int, NDManager)}, writing the
+     * weights of {@code source} (the same model's, e.g. an imported model's arrays in place) while
+     * {@code model} runs the trainer side of the parity check.
+     */
+    public static Report export(TrainedModel model, ConversionSource source, Path out, Double threshold,
+            SegmentationDataset parityData, int parityImages, NDManager manager) throws ExportException {
         Path checkpoint = model.file();
         try {
             if (threshold != null && model.params().contains(GroupLayer.DENSE_GROUP_WEIGHTS)) {
@@ -83,7 +93,7 @@ public final class ModelExporter {
                 }
                 model.params().set(SegmentationNetwork.GROUP_WEIGHTS, w);
             }
-            InferenceModel inference = convert(model, threshold, Map.of());
+            InferenceModel inference = convert(source, threshold, Map.of());
             Path dir = out.toAbsolutePath().getParent();
             Files.createDirectories(dir);
             Path trial = Files.createTempFile(dir, out.getFileName().toString(), ".parity.onnx");
@@ -103,7 +113,7 @@ public final class ModelExporter {
                 if (validationSize != null) {
                     notes.put(ModelCard.VALIDATION_IMAGE_NOTE, validationSize);
                 }
-                InferenceModel stamped = convert(model, threshold, notes);
+                InferenceModel stamped = convert(source, threshold, notes);
                 InferenceGraphWriter.write(stamped, out);
                 return new Report(out, stamped.card(), parity);
             } finally {
@@ -133,7 +143,7 @@ public final class ModelExporter {
         return size;
     }
 
-    private static InferenceModel convert(TrainedModel model, Double threshold, Map<String, String> notes)
+    private static InferenceModel convert(ConversionSource model, Double threshold, Map<String, String> notes)
             throws ExportException {
         try {
             return CheckpointConverter.convert(model, threshold, notes);

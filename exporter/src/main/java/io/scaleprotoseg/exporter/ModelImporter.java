@@ -73,7 +73,8 @@ public final class ModelImporter {
                 .dataset(Split.VAL);
         try (NDManager manager = NDManager.newBaseManager();
                 TrainedModel model = ref.toTrainedModel(classes, manager)) {
-            return new Report(ref, ModelExporter.export(model, out, threshold, images, parityImages, manager), readSeconds);
+            return new Report(ref, ModelExporter.export(model, ConversionSource.of(ref, classes), out, threshold, images, parityImages,
+                    manager), readSeconds);
         }
     }
 

@@ -158,7 +158,7 @@ final class ImportCommand extends CommandBase {
                 try {
                     return ClassesFile.readClasses(file);
                 } catch (DatasetException e) {
-                    throw new UserError("--classes " + spec + ": " + e.getMessage());
+                    throw new UserError("--classes: " + e.getMessage());
                 }
         }
     }

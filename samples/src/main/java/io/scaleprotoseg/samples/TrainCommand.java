@@ -16,6 +16,8 @@ import io.scaleprotoseg.trainer.phase.Phase;
 import io.scaleprotoseg.trainer.phase.Presets;
 import io.scaleprotoseg.trainer.phase.Trainer;
 import io.scaleprotoseg.trainer.phase.TrainingConfig;
+import io.scaleprotoseg.trainer.imports.ReferenceModel;
+import io.scaleprotoseg.torchfile.TorchFile;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -136,10 +138,17 @@ final class TrainCommand extends CommandBase {
     @Mixin
     EngineOptions engine;
 
-    @Option(names = "--stage2-from", paramLabel = "STAGE1.ckpt",
+    @Option(names = "--stage2-from", paramLabel = "STAGE1.ckpt|FILE.pth",
             description = "skip stage 1: start stage 2 from the finished stage 1 of another scaleprotoseg run "
-                    + "(its checkpoints/stage1.ckpt; same network settings)")
+                    + "(its checkpoints/stage1.ckpt; same network settings), or from a stage-1 ScaleProtoSeg checkpoint of "
+                    + "the reference PyTorch implementation (its network is then used)")
     Path stageTwoFrom;
+
+    @Option(names = "--init-from", paramLabel = "FILE.pth",
+            description = "start from a whole-model checkpoint of the reference PyTorch implementation (its network is "
+                    + "used): a ScaleProtoSeg group model continues stage 2 with its groups on this data; a stage-1 or "
+                    + "ProtoSeg model starts stage 1 from its weights")
+    Path initFrom;
 
     @Mixin
     TrainingOptions settings;
@@ -183,6 +192,28 @@ final class TrainCommand extends CommandBase {
         base = withDataClasses(base, train, val, saved != null);
 
         TrainingConfig cfg = settings.apply(base);
+        ReferenceModel reference = null;
+        if (initFrom != null && stageTwoFrom != null) {
+            throw new UserError("--init-from and --stage2-from both say where the run starts; give one");
+        }
+        Path referenceFile = initFrom != null ? initFrom
+                : stageTwoFrom != null && TorchFile.looksLikePyTorchFile(stageTwoFrom) ? stageTwoFrom : null;
+        if (referenceFile != null && !(resume && Files.isRegularFile(run.last()))) {
+            String option = initFrom != null ? "--init-from" : "--stage2-from";
+            if (!Files.isRegularFile(referenceFile)) {
+                throw new UserError(option + " " + referenceFile + ": no such file");
+            }
+            if (weights != null) {
+                throw new UserError("--weights and " + option + " both give the starting weights; give one");
+            }
+            reference = ReferenceModel.read(referenceFile);
+            if (reference.network().numClasses() != train.labels().numClasses()) {
+                throw new UserError(option + " " + referenceFile + " holds a model of " + reference.network().numClasses()
+                        + " classes, but " + train.name() + " has " + train.labels().numClasses());
+            }
+            // the network is the checkpoint's; the training settings are the preset's and the options'
+            cfg = cfg.withNetwork(reference.network());
+        }
         if (weights != null && !Files.isRegularFile(weights)) {
             throw new UserError("--weights " + weights + ": no such file (" + weights.toAbsolutePath().normalize() + ")");
         }
@@ -204,7 +235,9 @@ final class TrainCommand extends CommandBase {
         TrainingProgress progress = new TrainingProgress(new ProgressLines(err(), ProgressLines.interactive()));
         try {
             Trainer trainer = new Trainer(cfg, train, val, out, progress, weights).device(started.device());
-            if (stageTwoFrom != null) {
+            if (reference != null) {
+                trainer.startFrom(reference, stageTwoFrom != null);
+            } else if (stageTwoFrom != null) {
                 if (!Files.isRegularFile(stageTwoFrom)) {
                     throw new UserError("--stage2-from " + stageTwoFrom + ": no such checkpoint");
                 }

@@ -382,6 +382,32 @@ public final class TorchFile implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Whether {@code file} looks like a {@code torch.save} file: a zip archive with a {@code data.pkl}
+     * entry, or a pickle stream. Reads only its first bytes (and the zip's directory); never throws.
+     */
+    public static boolean looksLikePyTorchFile(Path file) {
+        byte[] head;
+        try (InputStream in = Files.newInputStream(file)) {
+            head = in.readNBytes(4);
+        } catch (IOException e) {
+            return false;
+        }
+        if (head.length >= 2 && (head[0] & 0xff) == 0x80 && head[1] <= 5) {
+            return true;
+        }
+        if (head.length == 4 && head[0] == 'P' && head[1] == 'K') {
+            try (ZipFile zip = new ZipFile(file.toFile())) {
+                return zip.stream().anyMatch(e -> e.getName().equals("data.pkl") || e.getName().endsWith("/data.pkl"));
+            } catch (IOException e) {
+                // a damaged archive: by its name, so that open() can say what is wrong with it
+                String name = file.getFileName().toString();
+                return name.endsWith(".pth") || name.endsWith(".pt");
+            }
+        }
+        return false;
+    }
+
     /** The unpickled object: a state dict ({@link PyDict}), a module ({@link PyObject}), ... */
     public Object root() {
         return root;

@@ -54,6 +54,18 @@ public record CheckpointState(int formatVersion, TrainingConfig config, Phase ph
     public record Validation(String phase, int step, long update, double valMiou, double valPixelAccuracy) {
     }
 
+    /**
+     * The state of a model imported from another implementation: finished, with no projection,
+     * pruning, validation or parameter groups recorded.
+     *
+     * @param dataset what to name as its data set (what it is and where it came from)
+     */
+    public static CheckpointState imported(TrainingConfig config, LabelSpace classes, PrototypeTable prototypes, String dataset,
+            boolean stageTwo) {
+        return new CheckpointState(Checkpoint.FORMAT_VERSION, config, Phase.DONE, 0, -1, dataset, classes, prototypes, null,
+                List.of(), List.of(), stageTwo ? 2 : 1, null, Map.of(), 0);
+    }
+
     /** Whether the run has finished every phase it was configured for. */
     public boolean finished() {
         return phase == Phase.DONE;

@@ -9,7 +9,6 @@ import io.scaleprotoseg.trainer.phase.ProjectionResult;
 import io.scaleprotoseg.trainer.phase.TrainingConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -97,8 +96,7 @@ public final class TrainedModel implements AutoCloseable {
      */
     public static TrainedModel imported(Path file, TrainingConfig config, LabelSpace labels, ParameterSet params,
             PrototypeTable table, String dataset, boolean stageTwo, Map<String, String> importNotes) {
-        CheckpointState state = new CheckpointState(Checkpoint.FORMAT_VERSION, config, io.scaleprotoseg.trainer.phase.Phase.DONE,
-                0, -1, dataset, labels, table, null, List.of(), List.of(), stageTwo ? 2 : 1, null, Map.of(), 0);
+        CheckpointState state = CheckpointState.imported(config, labels, table, dataset, stageTwo);
         SegmentationNetwork net = new SegmentationNetwork(config.network(), params, table);
         return new TrainedModel(file, config, labels, params, net, null, Map.of(), state, importNotes);
     }

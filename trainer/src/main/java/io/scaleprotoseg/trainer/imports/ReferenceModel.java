@@ -483,6 +483,26 @@ public final class ReferenceModel {
         return p == null ? null : p.data().clone();
     }
 
+    /** The shape of a tensor in this project's layout, or null when it has none of that name. */
+    public long[] shape(String name) {
+        Param p = params.get(name);
+        return p == null ? null : p.shape().clone();
+    }
+
+    /**
+     * A tensor in this project's layout without a copy (the exporter writes these arrays as they are);
+     * callers must not modify it. Null when it has none of that name.
+     */
+    public float[] tensorView(String name) {
+        Param p = params.get(name);
+        return p == null ? null : p.data();
+    }
+
+    /** What the model card names as its data set: what it is and where it came from. */
+    public String datasetName() {
+        return description + " imported from " + file.getFileName();
+    }
+
     /** Provenance notes for a model card: source file, its SHA-256, the reference class, imported. */
     public Map<String, String> provenanceNotes() {
         Map<String, String> n = new LinkedHashMap<>();
@@ -506,15 +526,30 @@ public final class ReferenceModel {
         }
         ParameterSet set = new ParameterSet(parent);
         try {
-            for (Map.Entry<String, Param> e : params.entrySet()) {
-                set.add(e.getKey(), group(e.getKey()), e.getValue().data(), e.getValue().shape());
-            }
+            addTo(set, true);
             TrainingConfig cfg = TrainingConfig.builder("imported", network).build();
-            return TrainedModel.imported(file, cfg, labels, set, prototypes, description + " imported from " + file.getFileName(),
+            return TrainedModel.imported(file, cfg, labels, set, prototypes, datasetName(),
                     grouped, provenanceNotes());
         } catch (RuntimeException e) {
             set.close();
             throw e;
+        }
+    }
+
+    /**
+     * Adds its tensors to {@code set} under this project's names, with their parameter groups (the
+     * trainer's starting point for {@code train --init-from} and {@code --stage2-from}).
+     *
+     * @param records whether to add the group weights from before any thresholding (kept for export), which
+     *     training makes itself
+     */
+    public void addTo(ParameterSet set, boolean records) {
+        for (Map.Entry<String, Param> e : params.entrySet()) {
+            ParamGroup g = group(e.getKey());
+            if (records || g != ParamGroup.RECORD) {
+                // the parameter set copies the values into its own (native) memory
+                set.add(e.getKey(), g, e.getValue().data(), e.getValue().shape());
+            }
         }
     }
 

@@ -71,7 +71,7 @@ public final class ImageNetWeights {
             throw new WeightFileException("weight file " + file + " does not exist; pass a .pth, .safetensors or .npz file "
                     + "with torchvision ResNet keys (or deeplab_pytorch's)");
         }
-        if (isPyTorchFile(file)) {
+        if (TorchFile.looksLikePyTorchFile(file)) {
             try (TorchFile tf = TorchFile.open(file)) {
                 Map<String, TorchTensor> raw = new LinkedHashMap<>();
                 Object root = tf.root();
@@ -166,28 +166,6 @@ public final class ImageNetWeights {
             }
             params.set(name, v);
         }
-    }
-
-    /** Whether {@code file} was written by torch.save (a zip with a data.pkl, or a pickle stream). */
-    static boolean isPyTorchFile(Path file) throws WeightFileException {
-        byte[] head;
-        try (InputStream in = Files.newInputStream(file)) {
-            head = in.readNBytes(4);
-        } catch (IOException e) {
-            throw new WeightFileException("weight file " + file + " cannot be read: " + e.getMessage(), e);
-        }
-        if (head.length >= 2 && (head[0] & 0xff) == 0x80 && head[1] <= 5) {
-            return true;
-        }
-        if (head.length == 4 && head[0] == 'P' && head[1] == 'K') {
-            try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(file.toFile())) {
-                return zip.stream().anyMatch(e -> e.getName().equals("data.pkl") || e.getName().endsWith("/data.pkl"));
-            } catch (IOException e) {
-                // a damaged archive: TorchFile says what is wrong with it
-                return file.getFileName().toString().endsWith(".pth") || file.getFileName().toString().endsWith(".pt");
-            }
-        }
-        return false;
     }
 
     /**

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import io.scaleprotoseg.graph.network.NetworkConfig;
 import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.trainer.checkpoint.Checkpoint;
 import io.scaleprotoseg.trainer.checkpoint.CheckpointException;
@@ -15,6 +16,7 @@ import io.scaleprotoseg.trainer.checkpoint.RunDirectory;
 import io.scaleprotoseg.trainer.data.Augmentation;
 import io.scaleprotoseg.trainer.data.DatasetException;
 import io.scaleprotoseg.trainer.data.SegmentationDataset;
+import io.scaleprotoseg.trainer.imports.ReferenceModel;
 import io.scaleprotoseg.trainer.model.ImageNetWeights;
 import io.scaleprotoseg.trainer.model.Initialization;
 import io.scaleprotoseg.trainer.model.OwnedTensors;
@@ -89,6 +91,8 @@ public final class Trainer {
     private CheckpointState.Validation lastValidation;
     private Device device;
     private Path stageOneSource;
+    private ReferenceModel reference;
+    private boolean referenceNewGroups;
     /** The open metrics log of {@link #run}, whose length each checkpoint records. */
     private MetricsLog log;
 
@@ -125,6 +129,19 @@ public final class Trainer {
      */
     public Trainer startFrom(Path stageOneCheckpoint) {
         this.stageOneSource = stageOneCheckpoint;
+        return this;
+    }
+
+    /**
+     * Starts from a model of the reference implementation instead of random weights; ignored when
+     * resuming. The configuration's network must be the model's ({@link ReferenceModel#network()}).
+     * With {@code newGroups} (a ScaleProtoSeg stage-1 model) stage 1 is skipped and stage 2 learns new
+     * groups; otherwise a group model continues stage 2 with its groups, and a stage-1 or ProtoSeg model
+     * starts stage 1 from its weights (no batch-norm calibration). Returns this.
+     */
+    public Trainer startFrom(ReferenceModel model, boolean newGroups) {
+        this.reference = model;
+        this.referenceNewGroups = newGroups;
         return this;
     }
 
@@ -167,6 +184,8 @@ public final class Trainer {
             if (resume && Files.isRegularFile(runDir.last())) {
                 net = restore(runDir.last(), params, adam);
                 listener.message("resumed from " + runDir.last() + " at " + phase + " step " + phaseStep);
+            } else if (reference != null) {
+                net = startFromReference(params);
             } else if (stageOneSource != null) {
                 net = restore(stageOneSource, params, null);
                 if (phase != Phase.DONE || params.contains(SegmentationNetwork.GROUP_WEIGHTS) || !cfg.hasStageTwo()) {
@@ -486,6 +505,44 @@ public final class Trainer {
         Map<String, byte[]> png = new TreeMap<>();
         patches.forEach((id, bytes) -> png.put(String.valueOf(id), bytes));
         Checkpoint.write(file, state, net.params(), adam, png);
+    }
+
+    /** The weights of a reference model, and the phase its kind starts in ({@link #startFrom(ReferenceModel, boolean)}). */
+    private SegmentationNetwork startFromReference(ParameterSet params) throws TrainingException, IOException {
+        String source = reference.file().getFileName().toString();
+        if (!sameNetwork(reference.network(), cfg.network())) {
+            throw new IllegalArgumentException("the run's network differs from that of " + source);
+        }
+        boolean groups = reference.grouped() || referenceNewGroups;
+        if (groups && !cfg.hasStageTwo()) {
+            throw new TrainingException(source + " starts stage 2 (groups), but the settings give stage 2 no updates; set "
+                    + "--group-warmup-steps or --group-joint-steps");
+        }
+        if (referenceNewGroups && (reference.grouped() || cfg.network().method() != ModelKind.SCALEPROTOSEG)) {
+            throw new TrainingException(source + " is a " + reference.description() + "; stage 2 starts from a ScaleProtoSeg "
+                    + "stage-1 model (use --init-from to train on from this one)");
+        }
+        reference.addTo(params, false);
+        SegmentationNetwork net = new SegmentationNetwork(cfg.network(), params, reference.prototypes());
+        Files.createDirectories(runDir.root());
+        Files.writeString(runDir.config(), Checkpoint.json().writeValueAsString(cfg));
+        if (referenceNewGroups) {
+            GroupLayer.create(net, cfg.network().groupsPerClass(), cfg.seed());
+        }
+        phase = groups ? Phase.GROUP_WARMUP : Phase.WARMUP;
+        phaseStep = 0;
+        listener.message((groups ? "stage 2" : "stage 1") + " starts from the weights of " + source + " ("
+                + reference.description() + ")" + (referenceNewGroups ? " with new groups" : ""));
+        return net;
+    }
+
+    /** Whether two network descriptions describe the same network (records compare arrays by identity). */
+    private static boolean sameNetwork(NetworkConfig a, NetworkConfig b) {
+        return a.method() == b.method() && a.depth() == b.depth() && a.widthDivisor() == b.widthDivisor()
+                && a.numClasses() == b.numClasses() && java.util.Arrays.equals(a.dilations(), b.dilations())
+                && java.util.Arrays.equals(a.blocks(), b.blocks()) && a.prototypesPerClass() == b.prototypesPerClass()
+                && a.dim() == b.dim() && a.groupsPerClass() == b.groupsPerClass() && a.mscScales().equals(b.mscScales())
+                && a.architecture().equals(b.architecture());
     }
 
     private SegmentationNetwork restore(Path file, ParameterSet params, Adam adam) throws TrainingException {

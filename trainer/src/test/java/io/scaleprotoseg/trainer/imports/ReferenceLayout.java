@@ -24,12 +24,12 @@ import java.util.TreeMap;
  * and attributes), with the project's own writer of PyTorch's formats. So the importer is tested
  * in a checkout without the reference fixtures; what a real reference file holds is tested on those.
  */
-final class ReferenceLayout {
+public final class ReferenceLayout {
     static final String CONV = "torch.nn.modules.conv.Conv2d";
     static final String BN = "torch.nn.modules.batchnorm.BatchNorm2d";
 
     /** A module under construction: class, parameters, buffers, children, plain attributes. */
-    static final class Module {
+    public static final class Module {
         final String cls;
         final Map<String, Object> params = new LinkedHashMap<>();
         final Map<String, Object> buffers = new LinkedHashMap<>();
@@ -51,7 +51,7 @@ final class ReferenceLayout {
             return m;
         }
 
-        Obj toObj() {
+        public Obj toObj() {
             Map<String, Object> state = new LinkedHashMap<>();
             state.put("training", Boolean.TRUE);
             state.put("_parameters", ordered(params));
@@ -86,7 +86,7 @@ final class ReferenceLayout {
      * The reference's whole model for {@code params} (this project's names) of network {@code n}:
      * class {@code rootClass}, ASPP class {@code asppClass}.
      */
-    Module model(NetworkConfig n, ParameterSet params, int[] protoClasses, int[] protoScales, String rootClass) {
+    public Module model(NetworkConfig n, ParameterSet params, int[] protoClasses, int[] protoScales, String rootClass) {
         Module root = new Module(rootClass);
         Module features = root.at("features", "segmentation.utils.MSC");
         features.attrs.put("scales", new ArrayList<>());

@@ -4,25 +4,23 @@ import java.util.Locale;
 
 /** The element types of PyTorch storages this reader understands, with their storage class names. */
 public enum DType {
-    FLOAT32(4, "FloatStorage", "float32"),
-    FLOAT64(8, "DoubleStorage", "float64"),
-    FLOAT16(2, "HalfStorage", "float16"),
-    BFLOAT16(2, "BFloat16Storage", "bfloat16"),
-    INT64(8, "LongStorage", "int64"),
-    INT32(4, "IntStorage", "int32"),
-    INT16(2, "ShortStorage", "int16"),
-    INT8(1, "CharStorage", "int8"),
-    UINT8(1, "ByteStorage", "uint8"),
-    BOOL(1, "BoolStorage", "bool");
+    FLOAT32(4, "FloatStorage"),
+    FLOAT64(8, "DoubleStorage"),
+    FLOAT16(2, "HalfStorage"),
+    BFLOAT16(2, "BFloat16Storage"),
+    INT64(8, "LongStorage"),
+    INT32(4, "IntStorage"),
+    INT16(2, "ShortStorage"),
+    INT8(1, "CharStorage"),
+    UINT8(1, "ByteStorage"),
+    BOOL(1, "BoolStorage");
 
     private final int bytes;
     private final String storageClass;
-    private final String pythonName;
 
-    DType(int bytes, String storageClass, String pythonName) {
+    DType(int bytes, String storageClass) {
         this.bytes = bytes;
         this.storageClass = storageClass;
-        this.pythonName = pythonName;
     }
 
     /** Bytes per element. */
@@ -48,31 +46,6 @@ public enum DType {
             }
         }
         return null;
-    }
-
-    /** The type named like {@code torch.float32} (also {@code float}, {@code half}, {@code long}), or null. */
-    static DType ofTorchName(String name) {
-        switch (name) {
-            case "float":
-                return FLOAT32;
-            case "double":
-                return FLOAT64;
-            case "half":
-                return FLOAT16;
-            case "long":
-                return INT64;
-            case "int":
-                return INT32;
-            case "short":
-                return INT16;
-            default:
-                for (DType t : values()) {
-                    if (t.pythonName.equals(name)) {
-                        return t;
-                    }
-                }
-                return null;
-        }
     }
 
     @Override

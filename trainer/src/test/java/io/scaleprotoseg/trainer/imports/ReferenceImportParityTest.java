@@ -150,6 +150,9 @@ class ReferenceImportParityTest {
                 }
             }
             assertTrue(flips <= 2, what + ": " + flips + " mask pixels differ at tiny margins");
+            // the figures, for the record (surefire keeps stdout in the test report)
+            System.out.printf(java.util.Locale.ROOT, "%s: max |logit - logit64| %.3g = %.3g x max |logit|, %d of %d mask pixels differ%n",
+                    what, maxDiff(logits, logits64), maxDiff(logits, logits64) / maxLogit, flips, mask.length);
         }
     }
 

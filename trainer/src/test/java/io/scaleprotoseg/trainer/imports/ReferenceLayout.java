@@ -167,6 +167,22 @@ public final class ReferenceLayout {
         return root;
     }
 
+    /** deeplab_pytorch's {@code MSC(DeepLabV2)} with input scales {@code scales} for DeepLabv2 parameters. */
+    public Module deeplab(NetworkConfig n, ParameterSet params, List<Double> scales) {
+        Module root = new Module("deeplab_pytorch.libs.models.msc.MSC");
+        root.attrs.put("scales", new ArrayList<Object>(scales));
+        Module base = root.at("base", "deeplab_pytorch.libs.models.deeplabv2.DeepLabV2");
+        backbone(base, n, params);
+        Module aspp = base.at("aspp", "deeplab_pytorch.libs.models.deeplabv2._ASPP");
+        for (int s = 0; s < n.dilations().length; s++) {
+            Module c = aspp.at("c" + s, CONV);
+            c.params.put("weight", tensor(params.floats("aspp." + s + ".weight"), params.shape("aspp." + s + ".weight")));
+            c.params.put("bias", tensor(params.floats("aspp." + s + ".bias"), params.shape("aspp." + s + ".bias")));
+            conv(c, 1, n.dilations()[s], n.dilations()[s]);
+        }
+        return root;
+    }
+
     /** deeplab_pytorch's ResNet under {@code base}. */
     void backbone(Module base, NetworkConfig n, ParameterSet params) {
         base.at("layer1", "deeplab_pytorch.libs.models.resnet._Stem").at("pool", "torch.nn.modules.pooling.MaxPool2d")

@@ -117,6 +117,24 @@ class ReferenceModelTest extends DjlTestBase {
     }
 
     @Test
+    void aWholeDeepLabModelWithItsInputPyramidImports() throws Exception {
+        NetworkConfig n = NetworkConfig.builder(ModelKind.DEEPLABV2, 3).depth(ResNetLayout.Depth.R101)
+                .stageBlocks(new int[] {1, 2, 1, 1}).widthDivisor(16).dilations(new int[] {6, 12, 18, 24}).build();
+        try (ParameterSet params = new ParameterSet(manager)) {
+            Initialization.create(n, params, 4);
+            Path f = dir.resolve("deeplab.pth");
+            TorchFileWriter.writeLegacy(f, new ReferenceLayout().deeplab(n, params, java.util.List.of(0.5, 0.75)).toObj());
+            ReferenceModel ref = ReferenceModel.read(f);
+            assertEquals(ModelKind.DEEPLABV2, ref.network().method());
+            assertEquals(java.util.List.of(0.5, 0.75), ref.network().mscScales());
+            assertArrayEquals(new int[] {1, 2, 1, 1}, ref.network().blocks());
+            for (String name : params.names()) {
+                assertArrayEquals(params.floats(name), ref.tensor(name), name);
+            }
+        }
+    }
+
+    @Test
     void badFilesAreRefusedWithWhatWasFound() throws Exception {
         NetworkConfig n = net(ModelKind.SCALEPROTOSEG);
         try (ParameterSet params = new ParameterSet(manager)) {

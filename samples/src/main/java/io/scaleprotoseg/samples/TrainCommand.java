@@ -12,6 +12,7 @@ import io.scaleprotoseg.trainer.data.Split;
 import io.scaleprotoseg.graph.network.NetworkConfig;
 import io.scaleprotoseg.graph.network.ResNetLayout;
 import io.scaleprotoseg.trainer.phase.Evaluator;
+import io.scaleprotoseg.trainer.phase.MemoryEstimate;
 import io.scaleprotoseg.trainer.phase.Phase;
 import io.scaleprotoseg.trainer.phase.Presets;
 import io.scaleprotoseg.trainer.phase.Trainer;
@@ -153,8 +154,12 @@ final class TrainCommand extends CommandBase {
     @Mixin
     TrainingOptions settings;
 
-    @Option(names = "--dry-run", description = "print the resolved settings as JSON and the data, and exit")
+    @Option(names = "--dry-run", description = "print the resolved settings as JSON, the data and the estimated peak memory, "
+            + "and exit")
     boolean dryRun;
+
+    /** The reference model the run starts from (--init-from, --stage2-from FILE.pth), or null. */
+    private ReferenceModel reference;
 
     @Override
     int execute() throws Exception {
@@ -192,7 +197,7 @@ final class TrainCommand extends CommandBase {
         base = withDataClasses(base, train, val, saved != null);
 
         TrainingConfig cfg = settings.apply(base);
-        ReferenceModel reference = null;
+        reference = null;
         if (initFrom != null && stageTwoFrom != null) {
             throw new UserError("--init-from and --stage2-from both say where the run starts; give one");
         }
@@ -222,6 +227,7 @@ final class TrainCommand extends CommandBase {
             out().println(Checkpoint.json().writeValueAsString(cfg));
             out().println("train: " + train.name() + " (" + train.size() + " images), val: " + val.name() + " ("
                     + val.size() + " images), classes: " + classNames(train.labels()));
+            memory(out(), cfg, weights == null && reference == null && !(resume && Files.isRegularFile(run.last())));
             return 0;
         }
 
@@ -335,6 +341,20 @@ final class TrainCommand extends CommandBase {
         return out;
     }
 
+    /**
+     * The memory estimate, and a warning when it exceeds what the machine has available (a run that
+     * does not fit is killed by the kernel mid-run, without a message of ours).
+     */
+    static void memory(PrintWriter w, TrainingConfig c, boolean calibrates) {
+        MemoryEstimate m = MemoryEstimate.of(c, calibrates);
+        long available = MemoryEstimate.availableBytes();
+        w.println("memory: " + m.describe() + (available > 0 ? "; " + MemoryEstimate.gigabytes(available) + " available" : ""));
+        if (available > 0 && m.peakBytes() > available) {
+            w.println("warning: this run is likely to need more memory than the machine has available and to be killed; "
+                    + "lower --crop or --batch-size, or use --weights (no calibration) or a larger --width-divisor");
+        }
+    }
+
     private void printHeader(TrainingConfig c, SegmentationDataset train, SegmentationDataset val, EngineOptions.Started e,
             boolean resuming) {
         NetworkConfig n = c.network();
@@ -347,10 +367,11 @@ final class TrainCommand extends CommandBase {
                 ? n.prototypesPerClass() + " prototypes per class and scale x " + n.numScales() + " scales = "
                         + n.numPrototypes() + " prototypes"
                 : n.prototypesPerClass() + " prototypes per class = " + n.numPrototypes() + " prototypes";
-        w.println("network: ResNet-" + n.depth().name().substring(1) + (n.widthDivisor() == 1 ? "" : " at 1/"
+        w.println("network: " + n.backboneName() + (n.widthDivisor() == 1 ? "" : " at 1/"
                 + n.widthDivisor() + " width") + ", ASPP dilations " + Arrays.stream(n.dilations()).mapToObj(String::valueOf)
                 .collect(Collectors.joining(",")) + ", D " + n.dim() + ", " + n.numClasses() + " classes, " + protos
                 + (resuming ? ", weights from " + new RunDirectory(out).last()
+                : reference != null ? ", weights from " + reference.file()
                 : weights == null ? ", random initialisation" : ", backbone from " + weights));
         w.printf(Locale.ROOT, "schedule: warm-up %d, joint %d, fine-tune %d updates of %dx%d images, %d px crops, scale "
                 + "%.2f..%.2f, seed %d%n", c.warmupSteps(), c.jointSteps(), n.method().hasPrototypes() ? c.finetuneSteps() : 0,
@@ -360,6 +381,7 @@ final class TrainCommand extends CommandBase {
                     + "(--stage1-only skips it)%n", c.groupWarmupSteps(), c.groupJointSteps(), n.groupsPerClass(), c.threshold());
         }
         w.println("device: " + e.description() + "; run directory " + out.toAbsolutePath().normalize());
+        memory(w, c, !resuming && weights == null && reference == null);
         w.flush();
     }
 

@@ -195,6 +195,20 @@ class TrainCommandTest {
     }
 
     @Test
+    void aDryRunEstimatesMemoryAndWarnsWhenItWillNotFit() {
+        Cli.Result fits = Cli.run("train", "--out", dir.resolve("dry"), "--dry-run");
+        assertEquals(0, fits.exit(), fits::toString);
+        assertTrue(fits.out().contains("memory: about 1.1 GB at peak"), fits.out());
+        assertFalse(fits.out().contains("warning:"), fits.out());
+        // ResNet-101 on 2049-pixel crops, 16 at a time: terabytes
+        Cli.Result huge = Cli.run("train", "--out", dir.resolve("dry"), "--dry-run", "--depth", 101, "--width-divisor", 1,
+                "--crop", 2049, "--batch-size", 16);
+        assertEquals(0, huge.exit(), huge::toString);
+        assertTrue(huge.out().contains("warning: this run is likely to need more memory than the machine has available"),
+                huge.out());
+    }
+
+    @Test
     void everyOverrideReachesItsSetting() throws IOException {
         Cli.Result r = Cli.run("train", "--out", dir.resolve("dry"), "--dry-run", "--method", "protoseg",
                 "--warmup-steps", 11, "--joint-steps", 12, "--finetune-steps", 13, "--batch-size", 3, "--iteration-size", 4,

@@ -154,40 +154,44 @@ public final class SegmentationNetwork {
      * weights: frozen batch norm then holds statistics of the training data, as it would with
      * ImageNet weights, instead of the identity, and the un-normalised random network does not
      * blow up activations and gradients (measured: non-finite backbone gradients within a few
-     * hundred updates of the scenes preset without it). Call with gradient recording off.
+     * hundred updates of the scenes preset without it). The crops go through in micro-batches of at
+     * most {@code microBatch}, keeping only the current layer's outputs ({@link BatchNormCalibration}).
+     * Call with gradient recording off.
      */
-    public void calibrateBatchNorm(NDArray pixels) {
+    public void calibrateBatchNorm(NDArray pixels, int microBatch) {
         NDManager m = pixels.getManager();
-        NDArray x = pixels.sub(OwnedTensors.of(m, MEAN, new Shape(1, 3, 1, 1))).div(OwnedTensors.of(m, STD, new Shape(1, 3, 1, 1)));
-        run(config.backbone(), x, new HashMap<>(), true);
+        try (NDManager t = m.newSubManager()) {
+            NDArray x = pixels.sub(OwnedTensors.of(m, MEAN, new Shape(1, 3, 1, 1))).div(OwnedTensors.of(m, STD, new Shape(1, 3, 1, 1)));
+            x.attach(t);
+            new BatchNormCalibration(this).run(x, Math.max(1, microBatch));
+        }
         refreshFrozenBatchNorm();
+    }
+
+    /** Forgets the derived transform of one batch norm (its statistics changed). */
+    void forgetBatchNorm(String bn) {
+        NDArray[] a = frozenBn.remove(bn);
+        if (a != null) {
+            a[0].close();
+            a[1].close();
+        }
+    }
+
+    /** The frozen transform (scale, shift) of one batch norm. */
+    NDArray[] batchNorm(String bn) {
+        return frozenBn.computeIfAbsent(bn, this::batchNormAffine);
     }
 
     /** The backbone features for normalised input {@code x}. */
     NDArray backbone(List<BackboneOp> ops, NDArray x) {
-        return run(ops, x, new HashMap<>(), false);
+        return run(ops, x, new HashMap<>());
     }
 
-    /**
-     * Interprets the backbone ops; with {@code calibrate}, each batch-normed convolution first sets
-     * its statistics from its own raw output.
-     */
-    private NDArray run(List<BackboneOp> ops, NDArray x, Map<String, NDArray> saved, boolean calibrate) {
+    /** Interprets the backbone ops. */
+    private NDArray run(List<BackboneOp> ops, NDArray x, Map<String, NDArray> saved) {
         NDArray y = x;
         for (BackboneOp op : ops) {
             if (op instanceof BackboneOp.Conv c) {
-                if (calibrate && c.bn() != null) {
-                    NDArray w = params.get("backbone." + c.name() + ".weight");
-                    NDArray raw = Conv2d.conv2d(y, w, null, new Shape(c.stride(), c.stride()),
-                            new Shape(c.padding(), c.padding()), new Shape(c.dilation(), c.dilation()), 1).singletonOrThrow();
-                    NDArray perChannel = raw.transpose(1, 0, 2, 3).reshape(c.out(), -1);
-                    NDArray mean = perChannel.mean(new int[] {1});
-                    NDArray var = perChannel.sub(mean.reshape(-1, 1)).square().mean(new int[] {1});
-                    String p = "backbone." + c.bn();
-                    params.set(p + ".running_mean", mean.toFloatArray());
-                    params.set(p + ".running_var", var.toFloatArray());
-                    frozenBn.remove(c.bn());
-                }
                 y = conv(c, y);
             } else if (op instanceof BackboneOp.Save s) {
                 saved.put(s.slot(), y);
@@ -199,8 +203,8 @@ public final class SegmentationNetwork {
                 y = Pool.maxPool2d(y, new Shape(p.kernel(), p.kernel()), new Shape(p.stride(), p.stride()),
                         new Shape(p.padding(), p.padding()), p.ceilMode());
             } else if (op instanceof BackboneOp.Residual r) {
-                NDArray body = run(r.body(), y, saved, calibrate);
-                NDArray skip = r.shortcut().isEmpty() ? y : run(r.shortcut(), y, saved, calibrate);
+                NDArray body = run(r.body(), y, saved);
+                NDArray skip = r.shortcut().isEmpty() ? y : run(r.shortcut(), y, saved);
                 y = body.add(skip);
                 if (r.relu()) {
                     y = Activation.relu(y);
@@ -216,7 +220,7 @@ public final class SegmentationNetwork {
         NDArray y = Conv2d.conv2d(x, w, b, new Shape(c.stride(), c.stride()), new Shape(c.padding(), c.padding()),
                 new Shape(c.dilation(), c.dilation()), 1).singletonOrThrow();
         if (c.bn() != null) {
-            NDArray[] affine = frozenBn.computeIfAbsent(c.bn(), this::batchNormAffine);
+            NDArray[] affine = batchNorm(c.bn());
             y = y.mul(affine[0]).add(affine[1]);
         }
         return c.relu() ? Activation.relu(y) : y;

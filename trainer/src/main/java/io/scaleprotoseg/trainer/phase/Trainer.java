@@ -298,7 +298,7 @@ public final class Trainer {
         BatchSource.Batch b = calibration.batch(0, Math.max(CALIBRATION_IMAGES, cfg.batchSize()));
         JniUtils.setGradMode(false);
         try (NDManager m = base.newSubManager()) {
-            net.calibrateBatchNorm(m.create(b.pixels(), new Shape(b.size(), 3, b.height(), b.width())));
+            net.calibrateBatchNorm(m.create(b.pixels(), new Shape(b.size(), 3, b.height(), b.width())), cfg.batchSize());
         }
         listener.message("frozen batch norm calibrated on " + b.size() + " training crops (no ImageNet weights given)");
     }

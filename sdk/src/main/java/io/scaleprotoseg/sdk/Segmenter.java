@@ -48,6 +48,12 @@ import org.slf4j.LoggerFactory;
  * for calls in flight to finish, then frees the native resources; calls after close throw
  * {@link IllegalStateException}.
  *
+ * <p><b>Small images.</b> Any image that decodes gets a result. An image with a side shorter than
+ * the model's minimum input ({@link #minimumSide(ModelCard)}: 4 feature cells, at least 32 pixels,
+ * divided by the smallest input scale of a multi-scale model) is enlarged to it on that side
+ * (bilinear, as {@link InputSizing} resizes), so that every convolution has an input; the mask and
+ * the evidence are at the image's own size and every feature cell covers the image.
+ *
  * <p><b>Copy semantics.</b> Every input is copied into a reused direct buffer before inference;
  * the caller may change or reuse its image or array as soon as a call returns. Results are
  * independent Java objects.
@@ -64,6 +70,7 @@ public final class Segmenter implements AutoCloseable {
     private final InputSizing sizing;
     private final long maxPixels;
     private final int maxBatch;
+    private final int minimumSide;
     private final Set<ModelOutput> outputsAtImageSize;
     private final Set<ModelOutput> outputsResized;
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
@@ -78,6 +85,7 @@ public final class Segmenter implements AutoCloseable {
         this.backendInfo = info;
         this.evidence = evidence;
         this.sizing = b.sizing;
+        this.minimumSide = minimumSide(model.card());
         this.maxPixels = b.maxPixels;
         this.maxBatch = b.maxBatch;
         Set<ModelOutput> ev = EnumSet.noneOf(ModelOutput.class);
@@ -229,8 +237,8 @@ public final class Segmenter implements AutoCloseable {
     private List<Segmentation> run(List<float[]> chws, int width, int height, long t0)
             throws InvalidImageException, InferenceException {
         int[] net = sizing.networkSize(width, height);
-        int nw = net[0];
-        int nh = net[1];
+        int nw = Math.max(net[0], minimumSide);
+        int nh = Math.max(net[1], minimumSide);
         ImageInput.checkSize("network input for the " + width + "x" + height + " image", nw, nh, maxPixels);
         boolean resized = nw != width || nh != height;
         int n = chws.size();
@@ -289,6 +297,19 @@ public final class Segmenter implements AutoCloseable {
         } finally {
             lifecycle.readLock().unlock();
         }
+    }
+
+    /**
+     * The shortest side the network of {@code card} is given: 4 feature cells and at least 32 pixels
+     * (4 x the output stride), divided by the smallest extra input scale of a multi-scale model (whose
+     * smaller copies must still have that size). Shorter images are enlarged to it.
+     */
+    public static int minimumSide(ModelCard card) {
+        double smallest = 1;
+        for (double f : card.mscScales()) {
+            smallest = Math.min(smallest, f);
+        }
+        return (int) Math.ceil(Math.max(32, 4 * card.outputStride()) / smallest);
     }
 
     private static float[] slice(float[] all, int i, int size) {

@@ -209,7 +209,9 @@ public final class OrtBackendProvider implements BackendProvider {
     }
 
     private static OrtLoggingLevel logLevel(EngineConfig config) {
-        String v = config.options().getOrDefault("ort.log_level", "WARNING").toUpperCase(Locale.ROOT);
+        // FATAL by default: ONNX Runtime's errors reach the caller as typed exceptions with their message, and its
+        // own log would print them to stderr a second time, coloured, past any logging the host set up
+        String v = config.options().getOrDefault("ort.log_level", "FATAL").toUpperCase(Locale.ROOT);
         try {
             return OrtLoggingLevel.valueOf("ORT_LOGGING_LEVEL_" + v);
         } catch (IllegalArgumentException e) {

@@ -42,7 +42,8 @@
  * <ul>
  *   <li>{@code ort.cuda.device}: CUDA device id (default 0);</li>
  *   <li>{@code ort.inter_op_threads}: threads across graph nodes (default 1);</li>
- *   <li>{@code ort.log_level}: the sessions' log level, VERBOSE..FATAL (default WARNING);</li>
+ *   <li>{@code ort.log_level}: the sessions' log level, VERBOSE..FATAL (default FATAL: errors reach the caller as
+ *       exceptions, not as lines on stderr);</li>
  *   <li>{@code ort.allow_spinning}: 1 (ONNX Runtime's default) lets idle intra-op threads spin for
  *       lower latency; 0 makes them sleep, which is better when several segmenters share few cores
  *       (measured on 2 cores: alternating two spinning sessions doubled latency).</li>

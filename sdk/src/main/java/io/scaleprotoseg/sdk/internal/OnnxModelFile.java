@@ -95,6 +95,7 @@ public final class OnnxModelFile {
         if (model.getIrVersion() <= 0 || !model.hasGraph() || model.getGraph().getNodeCount() == 0) {
             throw notOnnx(src, "it declares no IR version or no graph");
         }
+        GraphContract.check(src, model);
         long opset = 0;
         for (OnnxMl.OperatorSetIdProto o : model.getOpsetImportList()) {
             if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) {

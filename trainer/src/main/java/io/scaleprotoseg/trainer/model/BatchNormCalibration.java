@@ -114,28 +114,27 @@ final class BatchNormCalibration {
             return map(in, x -> c.relu() ? Activation.relu(convolve.apply(x)) : convolve.apply(x));
         }
         List<NDArray> raw = map(in, convolve);
-        double[] sum = new double[c.out()];
-        double[] squares = new double[c.out()];
+        // two passes in float64: the mean, then the squared deviations from it (no cancellation, so a
+        // channel that is constant over the crops gets variance 0, not rounding noise)
         long count = 0;
+        double[] sum = new double[c.out()];
         for (NDArray r : raw) {
-            try (NDManager t = r.getManager().newSubManager()) {
-                NDArray d = r.toType(DataType.FLOAT64, true);
-                d.attach(t);
-                NDArray s = d.sum(new int[] {0, 2, 3});
-                NDArray q = d.square().sum(new int[] {0, 2, 3});
-                s.attach(t);
-                q.attach(t);
-                add(sum, s.toDoubleArray());
-                add(squares, q.toDoubleArray());
-            }
+            add(sum, channelSums(r, null));
             count += r.getShape().size() / c.out();
+        }
+        double[] mean64 = new double[c.out()];
+        for (int k = 0; k < mean64.length; k++) {
+            mean64[k] = sum[k] / count;
+        }
+        double[] squares = new double[c.out()];
+        for (NDArray r : raw) {
+            add(squares, channelSums(r, mean64));
         }
         float[] mean = new float[c.out()];
         float[] var = new float[c.out()];
         for (int k = 0; k < mean.length; k++) {
-            double m = sum[k] / count;
-            mean[k] = (float) m;
-            var[k] = (float) Math.max(0, squares[k] / count - m * m);
+            mean[k] = (float) mean64[k];
+            var[k] = (float) (squares[k] / count);
         }
         String p = "backbone." + c.bn();
         params.set(p + ".running_mean", mean);
@@ -148,6 +147,18 @@ final class BatchNormCalibration {
         });
         close(raw);
         return out;
+    }
+
+    /** Per channel, in float64: the sum of {@code r}, or with {@code mean} the sum of its squared deviations. */
+    private static double[] channelSums(NDArray r, double[] mean) {
+        try (NDManager t = r.getManager().newSubManager()) {
+            NDArray d = r.toType(DataType.FLOAT64, true);
+            d.attach(t);
+            if (mean != null) {
+                d = d.sub(t.create(mean, new Shape(1, mean.length, 1, 1))).square();
+            }
+            return d.sum(new int[] {0, 2, 3}).toDoubleArray();
+        }
     }
 
     private static void add(double[] into, double[] v) {

@@ -71,6 +71,13 @@ public record MemoryEstimate(long baseBytes, long parameterBytes, long activatio
         return new MemoryEstimate(BASE, 16L * params, (long) (BYTES_PER_ACTIVATION * elements), calibration, elements);
     }
 
+    /** Elements of the largest single activation of one crop (the widest layer output) at {@code crop}. */
+    static long widestActivation(NetworkConfig n, int crop) {
+        Walk w = new Walk(crop, crop);
+        w.ops(n.backbone(), 3);
+        return w.widest;
+    }
+
     /** Parameter count of the network (backbone, ASPP, prototypes, last layers). */
     static long parameters(NetworkConfig n) {
         long p = 0;

@@ -86,6 +86,8 @@ public final class Trainer {
     static final int RECOMPUTATIONS = 1;
     /** Training crops the frozen batch norm of a randomly initialised backbone is calibrated on. */
     static final int CALIBRATION_IMAGES = 16;
+    /** Bytes of one layer output of a calibration micro-batch (its float64 statistics take twice that). */
+    static final long CALIBRATION_CHUNK_BYTES = 64L << 20;
     private List<Integer> pruned = List.of();
     private final Map<Integer, byte[]> patches = new LinkedHashMap<>();
     private CheckpointState.Validation lastValidation;
@@ -298,7 +300,10 @@ public final class Trainer {
         BatchSource.Batch b = calibration.batch(0, Math.max(CALIBRATION_IMAGES, cfg.batchSize()));
         JniUtils.setGradMode(false);
         try (NDManager m = base.newSubManager()) {
-            net.calibrateBatchNorm(m.create(b.pixels(), new Shape(b.size(), 3, b.height(), b.width())), cfg.batchSize());
+            // micro-batches of as many crops as keep one layer output of a micro-batch within 64 MB
+            long widest = 4 * MemoryEstimate.widestActivation(cfg.network(), cfg.crop());
+            int microBatch = (int) Math.max(1, Math.min(b.size(), CALIBRATION_CHUNK_BYTES / Math.max(1, widest)));
+            net.calibrateBatchNorm(m.create(b.pixels(), new Shape(b.size(), 3, b.height(), b.width())), microBatch);
         }
         listener.message("frozen batch norm calibrated on " + b.size() + " training crops (no ImageNet weights given)");
     }
@@ -416,7 +421,7 @@ public final class Trainer {
         Map<String, Double> terms = new LinkedHashMap<>();
         try (NDManager stepManager = base.newSubManager()) {
             for (int micro = 0; micro < cfg.iterationSize(); micro++) {
-                BatchSource.Batch b = source.batch(firstSample + (long) micro * cfg.batchSize(), cfg.batchSize());
+                BatchSource.Batch b = source.batch(firstSample + (long) micro * cfg.batchSize(), Math.max(CALIBRATION_IMAGES, cfg.batchSize()));
                 try (NDManager m = stepManager.newSubManager();
                         GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     NDArray x = OwnedTensors.of(m, b.pixels(), new Shape(b.size(), 3, b.height(), b.width()));

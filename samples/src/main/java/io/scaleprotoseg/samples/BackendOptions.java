@@ -38,8 +38,14 @@ final class BackendOptions {
             description = "a backend option, e.g. trt.max_shape=2x3x1024x2048 (repeatable)")
     Map<String, String> backendOptions = new LinkedHashMap<>();
 
+    @Option(names = "--allow-external-data",
+            description = "accept a model that keeps tensors in ONNX external-data files, if they are regular files inside "
+                    + "the model's own folder (default: refused; only for models from a source you trust)")
+    boolean allowExternalData;
+
     /** A builder with the backend, thread and engine settings applied. */
     Segmenter.Builder apply(Segmenter.Builder b) {
+        b.allowExternalData(allowExternalData);
         if (threads < 0) {
             throw new UserError("--threads must be 0 (all cores) or positive, got " + threads);
         }

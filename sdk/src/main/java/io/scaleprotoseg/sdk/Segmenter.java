@@ -48,11 +48,12 @@ import org.slf4j.LoggerFactory;
  * for calls in flight to finish, then frees the native resources; calls after close throw
  * {@link IllegalStateException}.
  *
- * <p><b>Small images.</b> Any image that decodes gets a result. An image with a side shorter than
- * the model's minimum input ({@link #minimumSide(ModelCard)}: 4 feature cells, at least 32 pixels,
- * divided by the smallest input scale of a multi-scale model) is enlarged to it on that side
- * (bilinear, as {@link InputSizing} resizes), so that every convolution has an input; the mask and
- * the evidence are at the image's own size and every feature cell covers the image.
+ * <p><b>Small images.</b> Any image that decodes gets a result. An image so small that the network
+ * cannot take it (a side shorter than some convolution's reach) is run again enlarged to
+ * {@link #minimumSide(ModelCard)} on its short sides (4 feature cells, at least 32 pixels, divided by
+ * the smallest input scale of a multi-scale model; bilinear, as {@link InputSizing} resizes); the
+ * mask and the evidence are at the image's own size and every feature cell covers the image. Images
+ * the network takes at their own size are never enlarged.
  *
  * <p><b>Copy semantics.</b> Every input is copied into a reused direct buffer before inference;
  * the caller may change or reuse its image or array as soon as a call returns. Results are
@@ -233,12 +234,27 @@ public final class Segmenter implements AutoCloseable {
         return Arrays.asList(out);
     }
 
-    /** Runs same-sized images (CHW at original size) as one batch. */
+    /**
+     * Runs same-sized images (CHW at original size) as one batch; when the network cannot take an
+     * image with a side shorter than {@link #minimumSide(ModelCard)}, runs it again enlarged to that.
+     */
     private List<Segmentation> run(List<float[]> chws, int width, int height, long t0)
             throws InvalidImageException, InferenceException {
         int[] net = sizing.networkSize(width, height);
-        int nw = Math.max(net[0], minimumSide);
-        int nh = Math.max(net[1], minimumSide);
+        try {
+            return run(chws, width, height, net[0], net[1], t0);
+        } catch (InferenceException e) {
+            if (net[0] >= minimumSide && net[1] >= minimumSide) {
+                throw e;
+            }
+            LOG.debug("the {}x{} network input failed ({}); enlarged to at least {} pixels a side", net[0], net[1],
+                    e.getMessage(), minimumSide);
+            return run(chws, width, height, Math.max(net[0], minimumSide), Math.max(net[1], minimumSide), t0);
+        }
+    }
+
+    private List<Segmentation> run(List<float[]> chws, int width, int height, int nw, int nh, long t0)
+            throws InvalidImageException, InferenceException {
         ImageInput.checkSize("network input for the " + width + "x" + height + " image", nw, nh, maxPixels);
         boolean resized = nw != width || nh != height;
         int n = chws.size();
@@ -366,6 +382,7 @@ public final class Segmenter implements AutoCloseable {
         private Evidence evidence;
         private int intraOpThreads;
         private InputSizing sizing = InputSizing.keep();
+        private boolean allowExternalData;
         private long maxPixels = 4096L * 4096L;
         private int maxBatch = 4;
         private Path optimizedModelCache;
@@ -425,6 +442,17 @@ public final class Segmenter implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether the model may keep tensors as ONNX external data (default false: such a model is
+         * refused, because the file it names could be any file of the host). When true, external data
+         * is accepted only in regular files inside the model's own folder, by relative paths that stay
+         * inside it after following links. Only for models from a source the host trusts.
+         */
+        public Builder allowExternalData(boolean allow) {
+            this.allowExternalData = allow;
+            return this;
+        }
+
         /** A backend-specific option, passed through to the provider (see each runtime module). */
         public Builder option(String key, String value) {
             options.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
@@ -452,7 +480,7 @@ public final class Segmenter implements AutoCloseable {
             if (maxBatch < 1) {
                 throw new IllegalArgumentException("Segmenter.Builder: maxBatch must be positive, got " + maxBatch);
             }
-            OnnxModelFile file = OnnxModelFile.read(model);
+            OnnxModelFile file = OnnxModelFile.read(model, allowExternalData);
             Evidence ev = evidence != null ? evidence
                     : file.card().method().hasPrototypes() ? Evidence.GROUPS : Evidence.NONE;
             if (!file.card().method().hasPrototypes() && ev != Evidence.NONE) {

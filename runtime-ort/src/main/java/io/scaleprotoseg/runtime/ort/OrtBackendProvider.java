@@ -10,6 +10,7 @@ import io.scaleprotoseg.sdk.BackendUnavailableException;
 import io.scaleprotoseg.sdk.ErrorCode;
 import io.scaleprotoseg.sdk.ModelFormatException;
 import io.scaleprotoseg.sdk.spi.BackendProvider;
+import io.scaleprotoseg.sdk.spi.CacheDirectory;
 import io.scaleprotoseg.sdk.spi.EngineConfig;
 import io.scaleprotoseg.sdk.spi.InferenceEngine;
 import java.io.IOException;
@@ -109,7 +110,8 @@ public final class OrtBackendProvider implements BackendProvider {
             Path source = config.model();
             if (config.optimizedModelCache() != null && !tensorRt) {
                 // (a graph with TensorRT-compiled nodes cannot be saved; ORT_TENSORRT caches engines instead)
-                cacheFile = cachePath(config.optimizedModelCache(), config.model(), env.getVersion(), backend, device);
+                cacheFile = cachePath(config.optimizedModelCache(), config.model(), env.getVersion(), backend, device,
+                        Boolean.parseBoolean(config.options().getOrDefault(CacheDirectory.ALLOW_SHARED, "false")));
                 if (Files.isRegularFile(cacheFile)) {
                     source = cacheFile;
                     fromCache = true;
@@ -232,9 +234,14 @@ public final class OrtBackendProvider implements BackendProvider {
     }
 
     /** The cache file for a model: keyed by content, runtime version, provider and device. */
-    static Path cachePath(Path dir, Path model, String ortVersion, Backend backend, int device) throws BackendUnavailableException {
+    static Path cachePath(Path dir, Path model, String ortVersion, Backend backend, int device, boolean allowShared)
+            throws BackendUnavailableException {
         try {
-            Files.createDirectories(dir);
+            String shared = CacheDirectory.prepare(dir, "optimised-model cache directory", allowShared);
+            if (shared != null) {
+                LOG.warn("optimised-model cache directory {} is not private ({}); used because {}=true", dir, shared,
+                        CacheDirectory.ALLOW_SHARED);
+            }
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             try (InputStream in = new DigestInputStream(Files.newInputStream(model), sha)) {
                 in.transferTo(OutputStream.nullOutputStream());

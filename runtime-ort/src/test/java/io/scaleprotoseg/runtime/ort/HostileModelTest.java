@@ -91,6 +91,51 @@ class HostileModelTest {
         Files.delete(secret);
     }
 
+    /**
+     * With the host's opt-in, external data is read from regular files inside the model's folder
+     * only: the model runs as the single-file one does; paths leaving the folder (by "..", absolutely
+     * or through a link) and devices are still refused.
+     */
+    @Test
+    void externalDataInsideTheModelsFolderRunsWhenAllowed() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("trusted"));
+        byte[][] moved = new byte[1][];
+        Path model = folder.resolve("model.onnx");
+        OnnxMl.ModelProto.Builder b = valid.toBuilder();
+        OnnxMl.GraphProto.Builder g = b.getGraphBuilder();
+        for (int i = 0; i < g.getInitializerCount(); i++) {
+            OnnxMl.TensorProto t = g.getInitializer(i);
+            if (t.getDimsCount() == 4 && !t.getRawData().isEmpty()) {
+                moved[0] = t.getRawData().toByteArray();
+                g.setInitializer(i, t.toBuilder().clearRawData().setDataLocation(OnnxMl.TensorProto.DataLocation.EXTERNAL)
+                        .addExternalData(OnnxMl.StringStringEntryProto.newBuilder().setKey("location").setValue("weights.bin"))
+                        .build());
+                break;
+            }
+        }
+        Files.write(model, b.build().toByteArray());
+        Files.write(folder.resolve("weights.bin"), moved[0]);
+        Path single = dir.resolve("valid-single.onnx");
+        Files.write(single, valid.toByteArray());
+        float[] image = TestModels.image(40, 32, 1);
+        try (Segmenter a = Segmenter.builder().model(single).backend(Backend.ORT_CPU).build();
+                Segmenter e = Segmenter.builder().model(model).backend(Backend.ORT_CPU).allowExternalData(true).build()) {
+            assertEquals(java.util.Arrays.toString(a.segment(image, 40, 32).logits()),
+                    java.util.Arrays.toString(e.segment(image, 40, 32).logits()), "the same weights, read from weights.bin");
+        }
+        assertTrue(refused(model).contains("is stored as external data in 'weights.bin'"), "refused without the opt-in");
+        Path outside = dir.resolve("outside.bin");
+        Files.write(outside, moved[0]);
+        Files.createSymbolicLink(folder.resolve("link.bin"), outside);
+        for (String location : new String[] {"../outside.bin", outside.toString(), "link.bin", "missing.bin"}) {
+            Files.write(model, external(location).apply(valid.toBuilder()).build().toByteArray());
+            ScaleProtoSegException x = assertThrows(ScaleProtoSegException.class,
+                    () -> Segmenter.builder().model(model).backend(Backend.ORT_CPU).allowExternalData(true).build().close());
+            assertEquals(ErrorCode.CONTRACT_VIOLATION, x.code(), location + ": " + x.getMessage());
+            assertTrue(x.getMessage().contains("names external data '" + location + "'"), x.getMessage());
+        }
+    }
+
     @Test
     void customDomainsFunctionsUnknownOperatorsAndSubgraphsAreRefused() throws IOException {
         String m = refused(write("domain.onnx", b -> {

@@ -1,6 +1,7 @@
 package io.scaleprotoseg.runtime.trt;
 
 import io.scaleprotoseg.sdk.ScaleProtoSegException;
+import io.scaleprotoseg.sdk.spi.CacheDirectory;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -74,7 +75,11 @@ public final class EngineCache {
      */
     @SuppressWarnings("try")
     public Result loadOrBuild(EngineCacheKey key, Build build) throws IOException, ScaleProtoSegException {
-        Files.createDirectories(dir);
+        String shared = CacheDirectory.prepare(dir, "TensorRT engine cache directory", false);
+        if (shared != null) {
+            LOG.warn("TensorRT engine cache directory {} is not private ({}); used because {}=true", dir, shared,
+                    CacheDirectory.ALLOW_SHARED_PROPERTY);
+        }
         Path file = fileFor(key);
         ReentrantLock local = LOCKS.computeIfAbsent(file, f -> new ReentrantLock());
         local.lock();

@@ -4,6 +4,9 @@ import ai.onnx.proto.OnnxMl;
 import io.scaleprotoseg.sdk.ErrorCode;
 import io.scaleprotoseg.sdk.ModelFormatException;
 import io.scaleprotoseg.sdk.spi.ModelOutput;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Set;
 
 /**
@@ -39,6 +42,19 @@ public final class GraphContract {
      * @throws ModelFormatException ({@link ErrorCode#CONTRACT_VIOLATION}) naming the node or tensor
      */
     public static void check(String src, OnnxMl.ModelProto model) throws ModelFormatException {
+        check(src, model, null);
+    }
+
+    /**
+     * Checks {@code model}; with {@code externalDataFolder} (the model's own folder, by the host's
+     * explicit choice) tensors may be stored as external data, but only in regular files inside that
+     * folder, named by relative paths that stay inside it after following links, with offset and length
+     * inside the file and agreeing with the tensor's shape. Nothing is opened: files are only looked at.
+     *
+     * @throws ModelFormatException ({@link ErrorCode#CONTRACT_VIOLATION}) naming the node or tensor
+     */
+    public static void check(String src, OnnxMl.ModelProto model, Path externalDataFolder)
+            throws ModelFormatException {
         for (OnnxMl.OperatorSetIdProto o : model.getOpsetImportList()) {
             if (!isDefaultDomain(o.getDomain())) {
                 throw violation(src, "it imports operator domain '" + o.getDomain() + "'; a model file uses the default ONNX "
@@ -54,7 +70,7 @@ public final class GraphContract {
             throw violation(src, "it has sparse initializers (" + g.getSparseInitializer(0).getValues().getName() + ")");
         }
         for (OnnxMl.TensorProto t : g.getInitializerList()) {
-            tensor(src, "initializer '" + t.getName() + "'", t);
+            tensor(src, "initializer '" + t.getName() + "'", t, externalDataFolder);
         }
         for (OnnxMl.NodeProto n : g.getNodeList()) {
             String node = "node '" + n.getName() + "' (" + n.getOpType() + ")";
@@ -71,10 +87,10 @@ public final class GraphContract {
                     throw violation(src, node + " has a subgraph in attribute '" + a.getName() + "'");
                 }
                 if (a.hasT()) {
-                    tensor(src, node + " attribute '" + a.getName() + "'", a.getT());
+                    tensor(src, node + " attribute '" + a.getName() + "'", a.getT(), externalDataFolder);
                 }
                 for (OnnxMl.TensorProto t : a.getTensorsList()) {
-                    tensor(src, node + " attribute '" + a.getName() + "'", t);
+                    tensor(src, node + " attribute '" + a.getName() + "'", t, externalDataFolder);
                 }
                 if (a.hasSparseTensor() || a.getSparseTensorsCount() > 0) {
                     throw violation(src, node + " has a sparse tensor in attribute '" + a.getName() + "'");
@@ -102,17 +118,8 @@ public final class GraphContract {
     }
 
     /** A tensor stored in the file, of a known type, whose data matches its shape. */
-    private static void tensor(String src, String what, OnnxMl.TensorProto t) throws ModelFormatException {
-        if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL || t.getExternalDataCount() > 0) {
-            String location = "";
-            for (OnnxMl.StringStringEntryProto e : t.getExternalDataList()) {
-                if (e.getKey().equals("location")) {
-                    location = e.getValue();
-                }
-            }
-            throw violation(src, what + " is stored as external data in '" + location + "'; model files keep every tensor "
-                    + "inside, and the file named was not opened");
-        }
+    private static void tensor(String src, String what, OnnxMl.TensorProto t, Path folder) throws ModelFormatException {
+        boolean external = t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL || t.getExternalDataCount() > 0;
         long count = 1;
         for (long d : t.getDimsList()) {
             if (d < 0) {
@@ -123,6 +130,10 @@ public final class GraphContract {
         int bytes = elementBytes(t.getDataType());
         if (bytes == 0) {
             throw violation(src, what + " has element type " + t.getDataType() + ", which model files do not use");
+        }
+        if (external) {
+            externalData(src, what, t, folder, count * bytes);
+            return;
         }
         long have;
         if (!t.getRawData().isEmpty()) {
@@ -140,6 +151,60 @@ public final class GraphContract {
         };
         if (have != count) {
             throw violation(src, what + " holds " + have + " values where its shape " + t.getDimsList() + " needs " + count);
+        }
+    }
+
+    /** External data: refused, or with the host's opt-in checked to lie inside the model's folder. Opens nothing. */
+    private static void externalData(String src, String what, OnnxMl.TensorProto t, Path folder, long bytes)
+            throws ModelFormatException {
+        String location = "";
+        long offset = 0;
+        long length = -1;
+        try {
+            for (OnnxMl.StringStringEntryProto e : t.getExternalDataList()) {
+                switch (e.getKey()) {
+                    case "location" -> location = e.getValue();
+                    case "offset" -> offset = Long.parseLong(e.getValue());
+                    case "length" -> length = Long.parseLong(e.getValue());
+                    default -> {
+                        // checksum and other keys carry no location
+                    }
+                }
+            }
+        } catch (NumberFormatException e) {
+            throw violation(src, what + " has a malformed external-data offset or length");
+        }
+        if (folder == null) {
+            throw violation(src, what + " is stored as external data in '" + location + "'; model files keep every tensor "
+                    + "inside, and the file named was not opened (a host that trusts this model can allow external data in "
+                    + "the model's own folder: Segmenter.Builder.allowExternalData, --allow-external-data)");
+        }
+        Path rel;
+        try {
+            rel = Path.of(location);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw violation(src, what + " names external data '" + location + "', which is not a path");
+        }
+        if (location.isEmpty() || rel.isAbsolute() || location.contains("..")) {
+            throw violation(src, what + " names external data '" + location + "'; only a relative path inside the model's "
+                    + "folder is allowed");
+        }
+        long size;
+        try {
+            Path root = folder.toRealPath();
+            Path file = root.resolve(rel).toRealPath();
+            if (!file.startsWith(root) || !Files.isRegularFile(file)) {
+                throw violation(src, what + " names external data '" + location + "', which leads outside the model's "
+                        + "folder or is not a regular file");
+            }
+            size = Files.size(file);
+        } catch (IOException e) {
+            throw violation(src, what + " names external data '" + location + "', which is not a file in the model's folder");
+        }
+        long len = length < 0 ? size - offset : length;
+        if (offset < 0 || len != bytes || offset + len > size) {
+            throw violation(src, what + " takes " + len + " bytes at offset " + offset + " of '" + location + "' (" + size
+                    + " bytes); its shape needs " + bytes);
         }
     }
 

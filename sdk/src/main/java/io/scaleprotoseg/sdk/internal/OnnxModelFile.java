@@ -76,6 +76,16 @@ public final class OnnxModelFile {
      * @throws ModelFormatException naming the file and the first contract violation
      */
     public static OnnxModelFile read(Path path) throws ModelFormatException {
+        return read(path, false);
+    }
+
+    /**
+     * Reads and validates {@code path}; with {@code allowExternalData}, tensors may be stored as
+     * external data in regular files inside the model's own folder ({@link GraphContract}).
+     *
+     * @throws ModelFormatException naming the file and the first contract violation
+     */
+    public static OnnxModelFile read(Path path, boolean allowExternalData) throws ModelFormatException {
         String src = path.toString();
         if (!Files.isRegularFile(path)) {
             throw new ModelFormatException(ErrorCode.MODEL_UNREADABLE,
@@ -95,7 +105,7 @@ public final class OnnxModelFile {
         if (model.getIrVersion() <= 0 || !model.hasGraph() || model.getGraph().getNodeCount() == 0) {
             throw notOnnx(src, "it declares no IR version or no graph");
         }
-        GraphContract.check(src, model);
+        GraphContract.check(src, model, allowExternalData ? path.toAbsolutePath().getParent() : null);
         long opset = 0;
         for (OnnxMl.OperatorSetIdProto o : model.getOpsetImportList()) {
             if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) {

@@ -11,6 +11,7 @@ import io.scaleprotoseg.trainer.data.SegmentationDataset;
 import io.scaleprotoseg.trainer.data.Split;
 import io.scaleprotoseg.graph.network.NetworkConfig;
 import io.scaleprotoseg.graph.network.ResNetLayout;
+import io.scaleprotoseg.trainer.phase.ClassShares;
 import io.scaleprotoseg.trainer.phase.Evaluator;
 import io.scaleprotoseg.trainer.phase.MemoryEstimate;
 import io.scaleprotoseg.trainer.phase.Phase;
@@ -228,6 +229,7 @@ final class TrainCommand extends CommandBase {
             out().println("train: " + train.name() + " (" + train.size() + " images), val: " + val.name() + " ("
                     + val.size() + " images), classes: " + classNames(train.labels()));
             memory(out(), cfg, weights == null && reference == null && !(resume && Files.isRegularFile(run.last())));
+            classShares(out(), cfg, train);
             return 0;
         }
 
@@ -339,6 +341,34 @@ final class TrainCommand extends CommandBase {
             }
         }
         return out;
+    }
+
+    /** Images of the training split a dry run counts classes on. */
+    static final int SHARE_IMAGES = 100;
+
+    /**
+     * Per class, its share of labelled pixels and of feature-grid cells, and the mIoU ceiling of the
+     * network's stride on the first training images (a dry run's look at what the data gives to learn).
+     */
+    static void classShares(PrintWriter w, TrainingConfig c, SegmentationDataset train) throws DatasetException {
+        ClassShares s = ClassShares.of(train, c.network(), SHARE_IMAGES);
+        int stride = c.network().outputStride();
+        w.printf(Locale.ROOT, "classes in the first %d training images (%.1f%% of pixels labelled; grid of stride %d):%n",
+                s.images(), 100 * s.labelledShare(), stride);
+        w.printf(Locale.ROOT, "  %4s  %-20s %8s %8s%n", "id", "class", "pixels", "cells");
+        for (int k = 0; k < s.pixelShare().length; k++) {
+            w.printf(Locale.ROOT, "  %4d  %-20s %7.2f%% %7.2f%%%n", k, train.labels().classes().get(k).name(),
+                    100 * s.pixelShare()[k], 100 * s.cellShare()[k]);
+        }
+        w.printf(Locale.ROOT, "the right class in every grid cell, upsampled as the mask is, reaches mIoU %.3f on these images: a "
+                + "practical ceiling for stride %d%n", s.perfectGridMiou(), stride);
+        for (int k = 0; k < s.cellShare().length; k++) {
+            if (s.cellShare()[k] < 0.005) {
+                w.printf(Locale.ROOT, "note: %s covers %.2f%% of the grid cells; a rare class is learned late or not at all: "
+                        + "train longer, or use larger images or crops%n", train.labels().classes().get(k).name(),
+                        100 * s.cellShare()[k]);
+            }
+        }
     }
 
     /**

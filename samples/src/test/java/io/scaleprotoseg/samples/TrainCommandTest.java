@@ -200,6 +200,10 @@ class TrainCommandTest {
         assertEquals(0, fits.exit(), fits::toString);
         assertTrue(fits.out().contains("memory: about 1.1 GB at peak"), fits.out());
         assertFalse(fits.out().contains("warning:"), fits.out());
+        assertTrue(fits.out().contains("classes in the first 100 training images (100.0% of pixels labelled; grid of stride 8)"),
+                fits.out());
+        assertTrue(fits.out().matches("(?s).*     6  person +\\d+\\.\\d\\d% +\\d+\\.\\d\\d%.*"), fits.out());
+        assertTrue(fits.out().contains("a practical ceiling for stride 8"), fits.out());
         // ResNet-101 on 2049-pixel crops, 16 at a time: terabytes
         Cli.Result huge = Cli.run("train", "--out", dir.resolve("dry"), "--dry-run", "--depth", 101, "--width-divisor", 1,
                 "--crop", 2049, "--batch-size", 16);
@@ -261,8 +265,11 @@ class TrainCommandTest {
                 + "3 building #464646\n4 vegetation #6B8E23\n");
         Files.delete(data.resolve("parts.txt"));
         Cli.Result r = Cli.run("train", "--preset", "cityscapes", "--data", data, "--out", dir.resolve("folder"), "--dry-run");
-        // masks still hold labels 5 and 6, so opening works but the class count is 5
-        assertEquals(0, r.exit(), r::toString);
+        // masks still hold labels 5 and 6: opening works and the class count is 5, but the dry run counts the
+        // classes of the first training labels and so finds the label a run would fail on
+        assertEquals(1, r.exit(), r::toString);
+        assertTrue(r.err().contains("has value 5 at") && r.err().contains("outside the label range: expected class ids 0..4"),
+                r::toString);
         assertTrue(r.err().contains("note: ") && r.err().contains("has 5 classes"), r::toString);
         assertTrue(r.out().contains("\"numClasses\" : 5"), r::toString);
         assertTrue(r.out().contains("\"preset\" : \"cityscapes\""), r::toString);

@@ -262,9 +262,23 @@ public record ModelCard(
      *     inconsistent
      */
     public static ModelCard fromJson(String json, String source) throws ModelFormatException {
+        return fromJson(json, source, ModelLimits.DEFAULT);
+    }
+
+    /**
+     * Reads and validates a card within {@code limits} (its size, JSON nesting and counts).
+     *
+     * @throws ModelFormatException naming the source and what is wrong
+     */
+    public static ModelCard fromJson(String json, String source, ModelLimits limits) throws ModelFormatException {
+        if (json.length() > limits.maxCardBytes()) {
+            throw new ModelFormatException(ErrorCode.INVALID_CARD, source + ": the model card has " + json.length()
+                    + " characters, more than the limit of " + limits.maxCardBytes() + " (ModelLimits.maxCardBytes)");
+        }
+        com.fasterxml.jackson.databind.ObjectMapper mapper = Json.limited(limits.maxCardNesting(), limits.maxCardBytes());
         int version;
         try {
-            var tree = Json.MAPPER.readTree(json);
+            var tree = mapper.readTree(json);
             if (tree == null || !tree.isObject()) {
                 throw new ModelFormatException(ErrorCode.INVALID_CARD,
                         source + ": the model card is not a JSON object; re-export the model");
@@ -288,11 +302,19 @@ public record ModelCard(
         }
         ModelCard card;
         try {
-            card = Json.MAPPER.readValue(json, ModelCard.class);
+            card = mapper.readValue(json, ModelCard.class);
         } catch (JsonProcessingException e) {
             throw new ModelFormatException(ErrorCode.INVALID_CARD,
                     source + ": the model card does not match format version " + FORMAT_VERSION + " ("
                             + e.getOriginalMessage() + "); re-export the model", e);
+        }
+        if ((card.classes() != null && card.classes().size() > limits.maxClasses())
+                || (card.prototypes() != null && card.prototypes().size() > limits.maxPrototypes())
+                || (card.groups() != null && card.groups().size() > limits.maxGroups())) {
+            throw new ModelFormatException(ErrorCode.INVALID_CARD, source + ": the model card lists "
+                    + (card.classes() == null ? 0 : card.classes().size()) + " classes, "
+                    + (card.prototypes() == null ? 0 : card.prototypes().size()) + " prototypes and "
+                    + (card.groups() == null ? 0 : card.groups().size()) + " groups, more than the limits (" + limits + ")");
         }
         card.validate(source);
         return card;

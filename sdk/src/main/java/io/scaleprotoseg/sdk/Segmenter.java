@@ -383,6 +383,7 @@ public final class Segmenter implements AutoCloseable {
         private int intraOpThreads;
         private InputSizing sizing = InputSizing.keep();
         private boolean allowExternalData;
+        private ModelLimits limits = ModelLimits.DEFAULT;
         private long maxPixels = 4096L * 4096L;
         private int maxBatch = 4;
         private Path optimizedModelCache;
@@ -453,6 +454,12 @@ public final class Segmenter implements AutoCloseable {
             return this;
         }
 
+        /** Limits on the model file and its card (default {@link ModelLimits#DEFAULT}). */
+        public Builder limits(ModelLimits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
         /** A backend-specific option, passed through to the provider (see each runtime module). */
         public Builder option(String key, String value) {
             options.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
@@ -480,7 +487,7 @@ public final class Segmenter implements AutoCloseable {
             if (maxBatch < 1) {
                 throw new IllegalArgumentException("Segmenter.Builder: maxBatch must be positive, got " + maxBatch);
             }
-            OnnxModelFile file = OnnxModelFile.read(model, allowExternalData);
+            OnnxModelFile file = OnnxModelFile.read(model, allowExternalData, limits);
             Evidence ev = evidence != null ? evidence
                     : file.card().method().hasPrototypes() ? Evidence.GROUPS : Evidence.NONE;
             if (!file.card().method().hasPrototypes() && ev != Evidence.NONE) {

@@ -185,6 +185,31 @@ class HostileModelTest {
         assertTrue(m.contains("initializer 'odd' has element type 14, which model files do not use"), m);
     }
 
+    @Test
+    void aHostsLimitsBoundTheFileAndItsCard() throws Exception {
+        Path f = write("limits.onnx", b -> b);
+        long size = Files.size(f);
+        String[][] cases = {
+            {"bytes", "has " + size + " bytes, more than the limit of 1000 (ModelLimits.maxModelBytes)"},
+            {"card", "characters, more than the limit of 2000 (ModelLimits.maxCardBytes)"},
+            {"nesting", "the model card is not valid JSON"},
+            {"classes", "classes, "},
+        };
+        for (String[] c : cases) {
+            io.scaleprotoseg.sdk.ModelLimits limits = switch (c[0]) {
+                case "bytes" -> new io.scaleprotoseg.sdk.ModelLimits(1000, 1 << 20, 64, 100, 1000, 1000);
+                case "card" -> new io.scaleprotoseg.sdk.ModelLimits(size, 2000, 64, 100, 1000, 1000);
+                case "nesting" -> new io.scaleprotoseg.sdk.ModelLimits(size, 1 << 24, 4, 100, 1000, 1000);
+                default -> new io.scaleprotoseg.sdk.ModelLimits(size, 1 << 24, 64, 2, 1000, 1000);
+            };
+            ScaleProtoSegException e = assertThrows(ScaleProtoSegException.class,
+                    () -> Segmenter.builder().model(f).backend(Backend.ORT_CPU).limits(limits).build().close());
+            assertTrue(e.getMessage().contains(c[1]), c[0] + ": " + e.getMessage());
+        }
+        // the defaults take the model
+        Segmenter.builder().model(f).backend(Backend.ORT_CPU).limits(io.scaleprotoseg.sdk.ModelLimits.DEFAULT).build().close();
+    }
+
     /** The exporter writes only operators of the contract's list, for every kind of model. */
     @Test
     void theExporterStaysWithinTheOperatorList() throws IOException {

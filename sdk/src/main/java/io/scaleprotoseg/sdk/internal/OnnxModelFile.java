@@ -6,6 +6,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.scaleprotoseg.sdk.ErrorCode;
 import io.scaleprotoseg.sdk.ModelCard;
 import io.scaleprotoseg.sdk.ModelFormatException;
+import io.scaleprotoseg.sdk.ModelLimits;
 import io.scaleprotoseg.sdk.spi.ModelOutput;
 import java.io.IOException;
 import java.io.InputStream;
@@ -76,20 +77,30 @@ public final class OnnxModelFile {
      * @throws ModelFormatException naming the file and the first contract violation
      */
     public static OnnxModelFile read(Path path) throws ModelFormatException {
-        return read(path, false);
+        return read(path, false, ModelLimits.DEFAULT);
     }
 
     /**
      * Reads and validates {@code path}; with {@code allowExternalData}, tensors may be stored as
      * external data in regular files inside the model's own folder ({@link GraphContract}).
+     * {@code limits} bound the file's size and its card.
      *
      * @throws ModelFormatException naming the file and the first contract violation
      */
-    public static OnnxModelFile read(Path path, boolean allowExternalData) throws ModelFormatException {
+    public static OnnxModelFile read(Path path, boolean allowExternalData, ModelLimits limits) throws ModelFormatException {
         String src = path.toString();
         if (!Files.isRegularFile(path)) {
             throw new ModelFormatException(ErrorCode.MODEL_UNREADABLE,
                     "model file " + src + " does not exist or is not a regular file; pass the path of an exported .onnx file");
+        }
+        try {
+            long size = Files.size(path);
+            if (size > limits.maxModelBytes()) {
+                throw new ModelFormatException(ErrorCode.MODEL_UNREADABLE, "model file " + src + " has " + size
+                        + " bytes, more than the limit of " + limits.maxModelBytes() + " (ModelLimits.maxModelBytes)");
+            }
+        } catch (IOException e) {
+            throw new ModelFormatException(ErrorCode.MODEL_UNREADABLE, "model file " + src + " cannot be read: " + e.getMessage(), e);
         }
         OnnxMl.ModelProto model;
         try (InputStream in = Files.newInputStream(path)) {
@@ -123,7 +134,7 @@ public final class OnnxModelFile {
                     + ModelCard.METADATA_KEY + "' model card in its metadata; it was not written by the ScaleProtoSeg"
                     + " exporter: export it with 'scaleprotoseg export'");
         }
-        ModelCard card = ModelCard.fromJson(json, src);
+        ModelCard card = ModelCard.fromJson(json, src, limits);
         OnnxMl.GraphProto graph = model.getGraph();
 
         boolean hasInput = false;

@@ -20,7 +20,19 @@ public final class Evaluator {
     }
 
     /** mIoU, per-class IoU and pixel accuracy of a split. */
-    public record Result(double meanIou, double[] classIou, double pixelAccuracy, int images) {
+    public record Result(double meanIou, double[] classIou, double pixelAccuracy, int images, double[] predictedShare) {
+        /**
+         * The class predicted on nearly every labelled pixel (at least 99%), or -1: a network that has
+         * collapsed to one class (usually the most frequent) and learned nothing else yet.
+         */
+        public int collapsedTo() {
+            for (int k = 0; k < predictedShare.length; k++) {
+                if (predictedShare[k] >= 0.99) {
+                    return k;
+                }
+            }
+            return -1;
+        }
     }
 
     /**
@@ -38,7 +50,18 @@ public final class Evaluator {
             Sample s = data.get(i);
             cm.add(s.labels(), predict(net, s, base));
         }
-        return new Result(cm.meanIou(), cm.iou(), cm.pixelAccuracy(), n);
+        double[] share = new double[c];
+        long total = 0;
+        for (int t = 0; t < c; t++) {
+            for (int p = 0; p < c; p++) {
+                share[p] += cm.count(t, p);
+                total += cm.count(t, p);
+            }
+        }
+        for (int p = 0; p < c; p++) {
+            share[p] = total == 0 ? 0 : share[p] / total;
+        }
+        return new Result(cm.meanIou(), cm.iou(), cm.pixelAccuracy(), n, share);
     }
 
     /** The predicted mask of one sample at its own resolution. */

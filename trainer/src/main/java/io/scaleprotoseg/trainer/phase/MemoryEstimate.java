@@ -71,6 +71,13 @@ public record MemoryEstimate(long baseBytes, long parameterBytes, long activatio
         return new MemoryEstimate(BASE, 16L * params, (long) (BYTES_PER_ACTIVATION * elements), calibration, elements);
     }
 
+    /** The backbone's output grid (rows, columns) for an input of {@code h} x {@code w} pixels. */
+    public static int[] featureSize(NetworkConfig n, int h, int w) {
+        Walk walk = new Walk(h, w);
+        walk.ops(n.backbone(), 3);
+        return new int[] {walk.h, walk.w};
+    }
+
     /** Elements of the largest single activation of one crop (the widest layer output) at {@code crop}. */
     static long widestActivation(NetworkConfig n, int crop) {
         Walk w = new Walk(crop, crop);

@@ -94,6 +94,7 @@ public final class Trainer {
     private Device device;
     private Path stageOneSource;
     private ReferenceModel reference;
+    private Phase collapseWarned;
     private boolean referenceNewGroups;
     /** The open metrics log of {@link #run}, whose length each checkpoint records. */
     private MetricsLog log;
@@ -484,6 +485,15 @@ public final class Trainer {
             throws DatasetException, IOException {
         Evaluator.Result r = Evaluator.evaluate(net, val, cfg.valLimit(), base);
         listener.evaluated(phase, phaseStep, r);
+        int collapsed = r.collapsedTo();
+        // once per phase, and not in the warm-up, where the backbone is frozen and one class is a normal start
+        if (collapsed >= 0 && train.labels().numClasses() > 1 && phase != Phase.WARMUP && phase != collapseWarned) {
+            collapseWarned = phase;
+            listener.message(String.format(Locale.ROOT, "warning: at %s %d the network predicts %s on %.1f%% of the validation "
+                    + "pixels: it has not learned the other classes yet. If this persists, train longer (--joint-steps), raise "
+                    + "--lr-backbone, or check the class shares with --dry-run", phase.name().toLowerCase(Locale.ROOT), phaseStep,
+                    train.labels().classes().get(collapsed).name(), 100 * r.predictedShare()[collapsed]));
+        }
         Map<String, Object> record = new LinkedHashMap<>();
         record.put("phase", phase.name().toLowerCase(Locale.ROOT));
         record.put("step", phaseStep);

@@ -422,7 +422,7 @@ public final class Trainer {
         Map<String, Double> terms = new LinkedHashMap<>();
         try (NDManager stepManager = base.newSubManager()) {
             for (int micro = 0; micro < cfg.iterationSize(); micro++) {
-                BatchSource.Batch b = source.batch(firstSample + (long) micro * cfg.batchSize(), Math.max(CALIBRATION_IMAGES, cfg.batchSize()));
+                BatchSource.Batch b = source.batch(firstSample + (long) micro * cfg.batchSize(), cfg.batchSize());
                 try (NDManager m = stepManager.newSubManager();
                         GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     NDArray x = OwnedTensors.of(m, b.pixels(), new Shape(b.size(), 3, b.height(), b.width()));

@@ -114,7 +114,21 @@ final class BatchNormCalibration {
             return map(in, x -> c.relu() ? Activation.relu(convolve.apply(x)) : convolve.apply(x));
         }
         List<NDArray> raw = map(in, convolve);
-        // two passes in float64: the mean, then the squared deviations from it (no cancellation, so a
+        if (raw.size() == 1) {
+            // one micro-batch: float32 statistics of the whole batch, exactly as the first version computed
+            // them, so that runs whose crops fit one micro-batch (the small presets) train as they did before
+            try (NDManager t = raw.get(0).getManager().newSubManager()) {
+                NDArray r = raw.get(0);
+                NDArray perChannel = r.transpose(1, 0, 2, 3).reshape(c.out(), -1);
+                perChannel.attach(t);
+                NDArray m = perChannel.mean(new int[] {1});
+                NDArray v = perChannel.sub(m.reshape(-1, 1)).square().mean(new int[] {1});
+                m.attach(t);
+                v.attach(t);
+                return normalise(c, raw, m.toFloatArray(), v.toFloatArray());
+            }
+        }
+        // several micro-batches: two passes in float64: the mean, then the squared deviations from it (no cancellation, so a
         // channel that is constant over the crops gets variance 0, not rounding noise)
         long count = 0;
         double[] sum = new double[c.out()];
@@ -136,6 +150,11 @@ final class BatchNormCalibration {
             mean[k] = (float) mean64[k];
             var[k] = (float) (squares[k] / count);
         }
+        return normalise(c, raw, mean, var);
+    }
+
+    /** Sets the statistics, then the normalised (and rectified) outputs; closes {@code raw}. */
+    private List<NDArray> normalise(BackboneOp.Conv c, List<NDArray> raw, float[] mean, float[] var) {
         String p = "backbone." + c.bn();
         params.set(p + ".running_mean", mean);
         params.set(p + ".running_var", var);

@@ -10,6 +10,7 @@ import io.scaleprotoseg.trainer.phase.ProjectionResult;
 import io.scaleprotoseg.trainer.phase.TrainingConfig;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * What {@link CheckpointConverter} reads: a model's description, classes, prototypes, projection
@@ -25,32 +26,35 @@ public record ConversionSource(Path file, TrainingConfig config, LabelSpace labe
         Weights weights) {
     /** Named float32 tensors; the converter does not modify the arrays it is given. */
     public interface Weights {
-        boolean contains(String name);
-
+        /** The shape of tensor {@code name}, or null when there is none. */
         long[] shape(String name);
 
         float[] floats(String name);
+
+        default boolean contains(String name) {
+            return shape(name) != null;
+        }
+
+        /** Weights from a shape lookup (null when absent) and a value lookup. */
+        static Weights of(Function<String, long[]> shape, Function<String, float[]> floats) {
+            return new Weights() {
+                @Override
+                public long[] shape(String name) {
+                    return shape.apply(name);
+                }
+
+                @Override
+                public float[] floats(String name) {
+                    return floats.apply(name);
+                }
+            };
+        }
     }
 
     /** A checkpoint read back by the trainer (weights copied out of its parameters as needed). */
     public static ConversionSource of(TrainedModel m) {
         ParameterSet p = m.params();
-        Weights w = new Weights() {
-            @Override
-            public boolean contains(String name) {
-                return p.contains(name);
-            }
-
-            @Override
-            public long[] shape(String name) {
-                return p.shape(name);
-            }
-
-            @Override
-            public float[] floats(String name) {
-                return p.floats(name);
-            }
-        };
+        Weights w = Weights.of(name -> p.contains(name) ? p.shape(name) : null, p::floats);
         return new ConversionSource(m.file(), m.config(), m.labels(), m.network().prototypes(), m.projection(), m.patches(),
                 m.state(), m.importNotes(), w);
     }
@@ -58,22 +62,7 @@ public record ConversionSource(Path file, TrainingConfig config, LabelSpace labe
     /** A reference model with the given classes; its arrays are used in place. */
     public static ConversionSource of(ReferenceModel ref, LabelSpace labels) {
         TrainingConfig cfg = TrainingConfig.builder("imported", ref.network()).build();
-        Weights w = new Weights() {
-            @Override
-            public boolean contains(String name) {
-                return ref.shape(name) != null;
-            }
-
-            @Override
-            public long[] shape(String name) {
-                return ref.shape(name);
-            }
-
-            @Override
-            public float[] floats(String name) {
-                return ref.tensorView(name);
-            }
-        };
+        Weights w = Weights.of(ref::shape, ref::tensorView);
         return new ConversionSource(ref.file(), cfg, labels, ref.prototypes(), null, Map.of(),
                 CheckpointState.imported(cfg, labels, ref.prototypes(), ref.datasetName(), ref.grouped()), ref.provenanceNotes(), w);
     }

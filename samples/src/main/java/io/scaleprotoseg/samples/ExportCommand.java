@@ -69,14 +69,19 @@ final class ExportCommand extends CommandBase {
     @Mixin
     EngineOptions engine;
 
-    @Override
-    int execute() throws Exception {
+    /** The options export and import share: the number of parity images and the threshold. */
+    static void checkParityAndThreshold(int parityImages, Double threshold) {
         if (parityImages < 1) {
             throw new UserError("--parity-images must be at least 1, got " + parityImages);
         }
         if (threshold != null && !(threshold >= 0 && threshold < 1)) {
             throw new UserError("--threshold must lie in [0, 1), got " + threshold);
         }
+    }
+
+    @Override
+    int execute() throws Exception {
+        checkParityAndThreshold(parityImages, threshold);
         if (!Files.isDirectory(run)) {
             throw new UserError("--run " + run + ": " + (Files.exists(run) ? "not a directory" : "no such directory"));
         }

@@ -3,14 +3,10 @@ package io.scaleprotoseg.samples;
 import io.scaleprotoseg.exporter.ModelImporter;
 import io.scaleprotoseg.graph.network.NetworkConfig;
 import io.scaleprotoseg.sdk.ModelKind;
-import io.scaleprotoseg.trainer.data.Ade20kDataset;
-import io.scaleprotoseg.trainer.data.CityscapesDataset;
 import io.scaleprotoseg.trainer.data.ClassesFile;
-import io.scaleprotoseg.trainer.data.CocoStuffDataset;
 import io.scaleprotoseg.trainer.data.DatasetException;
-import io.scaleprotoseg.trainer.data.IsbiEmDataset;
+import io.scaleprotoseg.trainer.data.Datasets;
 import io.scaleprotoseg.trainer.data.LabelSpace;
-import io.scaleprotoseg.trainer.data.VocDataset;
 import io.scaleprotoseg.trainer.imports.ReferenceModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,12 +71,7 @@ final class ImportCommand extends CommandBase {
 
     @Override
     int execute() throws Exception {
-        if (parityImages < 1) {
-            throw new UserError("--parity-images must be at least 1, got " + parityImages);
-        }
-        if (threshold != null && !(threshold >= 0 && threshold < 1)) {
-            throw new UserError("--threshold must lie in [0, 1), got " + threshold);
-        }
+        ExportCommand.checkParityAndThreshold(parityImages, threshold);
         if (!Files.isRegularFile(checkpoint)) {
             throw new UserError("--checkpoint " + checkpoint + ": " + (Files.isDirectory(checkpoint) ? "a directory, not a file"
                     : "no such file"));
@@ -131,35 +122,18 @@ final class ImportCommand extends CommandBase {
 
     /** The classes of a named data set or a classes.txt file. */
     static LabelSpace labels(String spec) {
-        switch (spec.toLowerCase(Locale.ROOT)) {
-            case "cityscapes":
-                return CityscapesDataset.LABELS;
-            case "pascal":
-            case "voc":
-                return VocDataset.LABELS;
-            case "coco-stuff":
-            case "cocostuff":
-                return CocoStuffDataset.LABELS;
-            case "em":
-            case "isbi":
-                return IsbiEmDataset.LABELS;
-            case "ade20k":
-                try {
-                    // names come with the data set (objectInfo150); without it the 150 classes are numbered
-                    return Ade20kDataset.labels(Path.of(""));
-                } catch (DatasetException e) {
-                    throw new UserError(e.getMessage());
-                }
-            default:
-                Path file = Path.of(spec);
-                if (!Files.isRegularFile(file)) {
-                    throw new UserError("--classes " + spec + ": neither a data set (" + DATA_SETS + ") nor a classes.txt file");
-                }
-                try {
-                    return ClassesFile.readClasses(file);
-                } catch (DatasetException e) {
-                    throw new UserError("--classes: " + e.getMessage());
-                }
+        try {
+            LabelSpace builtIn = Datasets.builtInLabels(spec);
+            if (builtIn != null) {
+                return builtIn;
+            }
+            Path file = Path.of(spec);
+            if (!Files.isRegularFile(file)) {
+                throw new UserError("--classes " + spec + ": neither a data set (" + DATA_SETS + ") nor a classes.txt file");
+            }
+            return ClassesFile.readClasses(file);
+        } catch (DatasetException e) {
+            throw new UserError("--classes: " + e.getMessage());
         }
     }
 }

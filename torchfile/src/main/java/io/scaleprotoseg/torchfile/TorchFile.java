@@ -86,10 +86,10 @@ public final class TorchFile implements AutoCloseable {
         } catch (IOException e) {
             throw new TorchFileException("PyTorch file " + file + " cannot be read: " + e.getMessage(), e);
         }
-        if (head.length >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) {
+        if (isZip(head)) {
             return openZip(file);
         }
-        if (head.length >= 2 && (head[0] & 0xff) == 0x80 && head[1] <= 5) {
+        if (isPickle(head)) {
             return openLegacy(file);
         }
         if (head.length >= 262 && new String(head, 257, 5, StandardCharsets.ISO_8859_1).equals("ustar")) {
@@ -393,10 +393,10 @@ public final class TorchFile implements AutoCloseable {
         } catch (IOException e) {
             return false;
         }
-        if (head.length >= 2 && (head[0] & 0xff) == 0x80 && head[1] <= 5) {
+        if (isPickle(head)) {
             return true;
         }
-        if (head.length == 4 && head[0] == 'P' && head[1] == 'K') {
+        if (isZip(head)) {
             try (ZipFile zip = new ZipFile(file.toFile())) {
                 return zip.stream().anyMatch(e -> e.getName().equals("data.pkl") || e.getName().endsWith("/data.pkl"));
             } catch (IOException e) {
@@ -406,6 +406,16 @@ public final class TorchFile implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /** A zip archive's local-file signature. */
+    private static boolean isZip(byte[] head) {
+        return head.length >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
+    }
+
+    /** A pickle stream of protocol 2 to 5 (its PROTO opcode), how the legacy format starts. */
+    private static boolean isPickle(byte[] head) {
+        return head.length >= 2 && (head[0] & 0xff) == 0x80 && head[1] <= 5;
     }
 
     /** The unpickled object: a state dict ({@link PyDict}), a module ({@link PyObject}), ... */

@@ -64,6 +64,17 @@ public record NetworkConfig(ModelKind method, ResNetLayout.Depth depth, int widt
         this(method, depth, widthDivisor, numClasses, dilations, prototypesPerClass, dim, groupsPerClass, mscScales, architecture, null);
     }
 
+    /**
+     * Whether {@code o} describes the same network: every component by value (the record's own
+     * {@code equals} compares its arrays by identity), blocks per stage as {@link #blocks()} gives them.
+     */
+    public boolean sameNetwork(NetworkConfig o) {
+        return method == o.method && depth == o.depth && widthDivisor == o.widthDivisor && numClasses == o.numClasses
+                && java.util.Arrays.equals(dilations, o.dilations) && java.util.Arrays.equals(blocks(), o.blocks())
+                && prototypesPerClass == o.prototypesPerClass && dim == o.dim && groupsPerClass == o.groupsPerClass
+                && mscScales.equals(o.mscScales) && architecture.equals(o.architecture);
+    }
+
     /** Blocks per ResNet stage: {@code stageBlocks} when set, else the depth's. */
     public int[] blocks() {
         return stageBlocks != null ? stageBlocks.clone() : depth.blocks();

@@ -196,6 +196,27 @@ public final class Datasets {
         return out;
     }
 
+    /**
+     * The classes a data format defines by itself (its official label space), by format name or
+     * alias, or null for formats whose classes come with the data (the folder format) or for a name
+     * that is not a format. ADE20K's names come with its data; without it the 150 classes are numbered.
+     *
+     * @throws DatasetException when ADE20K's class list cannot be read
+     */
+    public static LabelSpace builtInLabels(String format) throws DatasetException {
+        String f = format.strip().toLowerCase(Locale.ROOT);
+        return switch (ALIASES.getOrDefault(f, f)) {
+            case "cityscapes" -> CityscapesDataset.LABELS;
+            case "voc" -> VocDataset.LABELS;
+            case "coco-stuff" -> CocoStuffDataset.LABELS;
+            case "em" -> IsbiEmDataset.LABELS;
+            case "ade20k" -> Ade20kDataset.labels(Path.of(""));
+            case "scenes" -> Scenes.LABELS;
+            case "fashion-mnist" -> FashionMnistScenes.LABELS;
+            default -> null;
+        };
+    }
+
     private static String canonical(String format, Path root) throws DatasetException {
         if (format == null || format.isBlank() || format.equalsIgnoreCase("auto")) {
             return detectFormat(root);

@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
-import io.scaleprotoseg.graph.network.NetworkConfig;
 import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.trainer.checkpoint.Checkpoint;
 import io.scaleprotoseg.trainer.checkpoint.CheckpointException;
@@ -525,7 +524,7 @@ public final class Trainer {
     /** The weights of a reference model, and the phase its kind starts in ({@link #startFrom(ReferenceModel, boolean)}). */
     private SegmentationNetwork startFromReference(ParameterSet params) throws TrainingException, IOException {
         String source = reference.file().getFileName().toString();
-        if (!sameNetwork(reference.network(), cfg.network())) {
+        if (!reference.network().sameNetwork(cfg.network())) {
             throw new IllegalArgumentException("the run's network differs from that of " + source);
         }
         boolean groups = reference.grouped() || referenceNewGroups;
@@ -551,15 +550,6 @@ public final class Trainer {
         return net;
     }
 
-    /** Whether two network descriptions describe the same network (records compare arrays by identity). */
-    private static boolean sameNetwork(NetworkConfig a, NetworkConfig b) {
-        return a.method() == b.method() && a.depth() == b.depth() && a.widthDivisor() == b.widthDivisor()
-                && a.numClasses() == b.numClasses() && java.util.Arrays.equals(a.dilations(), b.dilations())
-                && java.util.Arrays.equals(a.blocks(), b.blocks()) && a.prototypesPerClass() == b.prototypesPerClass()
-                && a.dim() == b.dim() && a.groupsPerClass() == b.groupsPerClass() && a.mscScales().equals(b.mscScales())
-                && a.architecture().equals(b.architecture());
-    }
-
     private SegmentationNetwork restore(Path file, ParameterSet params, Adam adam) throws TrainingException {
         try {
             Checkpoint.Contents c = Checkpoint.read(file, params, adam);
@@ -572,7 +562,7 @@ public final class Trainer {
             inactive = s.inactivePrototypes();
             lastValidation = s.lastValidation();
             c.patches().forEach((id, bytes) -> patches.put(Integer.valueOf(id), bytes));
-            if (!sameNetwork(s.config(), cfg)) {
+            if (!s.config().network().sameNetwork(cfg.network())) {
                 throw new TrainingException("checkpoint " + file + " was made with another network ("
                         + s.config().network() + "); resume with the same preset and options, or use a new run directory");
             }
@@ -580,9 +570,5 @@ public final class Trainer {
         } catch (CheckpointException e) {
             throw new TrainingException(e.code(), e.getMessage() + "; delete it to start over", e);
         }
-    }
-
-    private static boolean sameNetwork(TrainingConfig a, TrainingConfig b) {
-        return Checkpoint.json().valueToTree(a.network()).equals(Checkpoint.json().valueToTree(b.network()));
     }
 }

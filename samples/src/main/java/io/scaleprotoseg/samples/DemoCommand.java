@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -184,6 +185,7 @@ final class DemoCommand extends CommandBase {
     private final PixelPicker picker = new PixelPicker();
     private List<DemoReport.Explained> explained;
     private Path report;
+    private List<WeakClasses.Weak> weak = List.of();
 
     /**
      * The demo as a plan of steps; what one step makes, the next reads from this command's fields
@@ -456,8 +458,14 @@ final class DemoCommand extends CommandBase {
         facts.put("models", abs(modelsDir).toString());
         facts.put("segmentation", abs(segmentDir) + " (ScaleProtoSeg: masks, overlays and JSON of the test images)");
         facts.put("wall time", TrainCommand.duration(elapsedMs() / 1000) + " until this page was written");
+        List<WeakClasses.ModelResult> evaluated = new ArrayList<>();
+        for (Run r : runs) {
+            DemoEvaluation.Result e = results.get(r.kind);
+            evaluated.add(new WeakClasses.ModelResult(e.id(), e.meanIou(), e.classIou(), e.card()));
+        }
+        weak = WeakClasses.find(evaluated, runs.get(0).config.network(), testSamples, train);
         report = DemoReport.write(out.resolve("report.html"), new DemoReport.Page(facts, rows, groupedCard, lastLayer,
-                explained));
+                explained, weak));
         writeSummary(spec, runs, results, parity, trainerMs, factor, threads);
     }
 
@@ -470,6 +478,11 @@ final class DemoCommand extends CommandBase {
         if (dl.meanIou() > 0) {
             o.printf(Locale.ROOT, "ScaleProtoSeg reaches %.1f%% of the DeepLabv2 baseline's test mIoU%n",
                     100 * sps.meanIou() / dl.meanIou());
+        }
+        for (WeakClasses.Weak w : weak) {
+            o.println("weak class: " + w.name() + " (" + w.iou().entrySet().stream()
+                    .map(e -> e.getKey() + " " + DemoReport.f4(e.getValue())).collect(Collectors.joining(", ")) + "): likely "
+                    + w.cause());
         }
         List<String> reusedRuns = runs.stream().filter(r -> r.state == State.FINISHED).map(Run::id).toList();
         if (dataReused || !reusedRuns.isEmpty() || !reusedModels.isEmpty()) {

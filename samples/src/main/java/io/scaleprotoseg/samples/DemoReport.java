@@ -58,9 +58,10 @@ final class DemoReport {
      * @param grouped the ScaleProtoSeg row's card (null without one)
      * @param lastLayer per class: its groups' last-layer weights to it, by group index
      * @param pixels explained pixels
+     * @param weak the classes a model misses, with the likely cause
      */
     record Page(Map<String, String> facts, List<Row> rows, ModelCard grouped, Map<Integer, Map<Integer, Double>> lastLayer,
-            List<Explained> pixels) {
+            List<Explained> pixels, List<WeakClasses.Weak> weak) {
     }
 
     static Path write(Path file, Page page) throws IOException {
@@ -78,6 +79,7 @@ final class DemoReport {
         facts(h, p);
         results(h, p);
         classIou(h, p);
+        weakClasses(h, p);
         curves(h, p);
         groups(h, p);
         pixels(h, p);
@@ -93,14 +95,16 @@ final class DemoReport {
     }
 
     private static void results(StringBuilder h, Page p) {
-        h.append("<section id=\"results\">\n<h2>Results on the test split</h2>\n<table class=\"data\" id=\"results-table\">\n")
+        // numbers only in this table, so that it fits a 700 px page; the long texts follow in their own table
+        h.append("<section id=\"results\">\n<h2>Results on the test split</h2>\n<div class=\"scroll\">\n")
+                .append("<table class=\"data\" id=\"results-table\">\n")
                 .append("<tr><th>model</th><th>test mIoU</th><th>pixel accuracy</th><th>prototypes in use</th>")
                 .append("<th>prototypes per group</th><th>latency ms</th><th>with evidence ms</th>");
         boolean trainer = p.rows().stream().anyMatch(r -> !Double.isNaN(r.trainerLatencyMs()));
         if (trainer) {
             h.append("<th>trainer eager ms</th><th>SDK speed-up</th>");
         }
-        h.append("<th>parity (rel. logit diff, identical mask pixels)</th><th>training</th></tr>\n");
+        h.append("</tr>\n");
         for (Row r : p.rows()) {
             DemoEvaluation.Result e = r.eval();
             h.append("<tr><td>").append(esc(e.id())).append("</td><td class=\"n\">").append(f4(e.meanIou()))
@@ -115,7 +119,13 @@ final class DemoReport {
                                 : String.format(Locale.ROOT, "%.2fx", r.trainerLatencyMs() / e.latencyMs()))
                         .append("</td>");
             }
-            h.append("<td>").append(r.parity() == null ? "-" : esc(r.parity().brief())).append("</td><td>")
+            h.append("</tr>\n");
+        }
+        h.append("</table>\n</div>\n<table class=\"data\" id=\"export-table\">\n<tr><th>model</th>")
+                .append("<th>export parity (rel. logit diff, identical mask pixels)</th><th>training</th></tr>\n");
+        for (Row r : p.rows()) {
+            h.append("<tr><td>").append(esc(r.eval().id())).append("</td><td>")
+                    .append(r.parity() == null ? "-" : esc(r.parity().brief())).append("</td><td>")
                     .append(esc(r.training())).append("</td></tr>\n");
         }
         h.append("</table>\n<p class=\"note\">mIoU over the whole test split (intersection and union per class, summed over ")
@@ -148,6 +158,32 @@ final class DemoReport {
             h.append("</tr>\n");
         }
         h.append("</table>\n</section>\n");
+    }
+
+    private static void weakClasses(StringBuilder h, Page p) {
+        if (p.weak().isEmpty()) {
+            return;
+        }
+        h.append("<section id=\"weak-classes\">\n<h2>Where the models fail</h2>\n<p>Classes with a test IoU under ")
+                .append(num(WeakClasses.ABSOLUTE)).append(" or under ").append(num(WeakClasses.RELATIVE))
+                .append(" of their model's mIoU, with the evidence for why: the class's share of the labelled test pixels; ")
+                .append("the IoU that the right class in every feature cell would reach once upsampled (what the ")
+                .append("network's stride allows at all); and per prototype model, its prototypes of the class and the mean share ")
+                .append("of the class in the feature cell each was projected onto.</p>\n");
+        for (WeakClasses.Weak w : p.weak()) {
+            h.append("<h3>").append(esc(w.name())).append("</h3>\n<table class=\"facts\">\n");
+            StringBuilder ious = new StringBuilder();
+            w.iou().forEach((id, v) -> ious.append(ious.length() == 0 ? "" : ", ").append(esc(id)).append(' ').append(f4(v)));
+            row(h, "test IoU", ious.toString());
+            row(h, "share of test pixels", String.format(Locale.ROOT, "%.2f%%", 100 * w.pixelShare()));
+            row(h, "perfect-grid IoU", f4(w.gridIou()));
+            w.prototypes().forEach((id, pr) -> row(h, esc(id) + " prototypes", pr.count() + (Double.isNaN(pr.meanClassShare())
+                    ? "" : String.format(Locale.ROOT, ", projected onto cells %.0f%% of whose pixels show the class",
+                            100 * pr.meanClassShare()))));
+            row(h, "likely cause", "<b>" + esc(w.cause()) + "</b>");
+            h.append("</table>\n");
+        }
+        h.append("</section>\n");
     }
 
     private static void curves(StringBuilder h, Page p) {
@@ -336,6 +372,7 @@ final class DemoReport {
             "img.patch { width: 48px; height: 48px; image-rendering: pixelated; border: 1px solid #999; }",
             "figure.proto { display: inline-block; margin: 0 0.6em 0.3em 0; text-align: center; font-size: 0.8em; }",
             "table { border-collapse: collapse; }",
+            ".scroll { overflow-x: auto; max-width: 100%; }",
             "table.facts th { text-align: left; padding: 2px 1em 2px 0; font-weight: normal; color: #555; vertical-align: top; }",
             "table.data th, table.data td { border: 1px solid #ddd; padding: 3px 8px; }",
             "table.data td.n { text-align: right; font-variant-numeric: tabular-nums; }",

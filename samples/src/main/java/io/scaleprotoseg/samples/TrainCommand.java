@@ -355,18 +355,23 @@ final class TrainCommand extends CommandBase {
         int stride = c.network().outputStride();
         w.printf(Locale.ROOT, "classes in the first %d training images (%.1f%% of pixels labelled; grid of stride %d):%n",
                 s.images(), 100 * s.labelledShare(), stride);
-        w.printf(Locale.ROOT, "  %4s  %-20s %8s %8s%n", "id", "class", "pixels", "cells");
+        w.printf(Locale.ROOT, "  %4s  %-20s %8s %8s %9s%n", "id", "class", "pixels", "cells", "grid IoU");
         for (int k = 0; k < s.pixelShare().length; k++) {
-            w.printf(Locale.ROOT, "  %4d  %-20s %7.2f%% %7.2f%%%n", k, train.labels().classes().get(k).name(),
-                    100 * s.pixelShare()[k], 100 * s.cellShare()[k]);
+            double g = s.perfectGridIou()[k];
+            w.printf(Locale.ROOT, "  %4d  %-20s %7.2f%% %7.2f%% %9s%n", k, train.labels().classes().get(k).name(),
+                    100 * s.pixelShare()[k], 100 * s.cellShare()[k], Double.isNaN(g) ? "-" : String.format(Locale.ROOT, "%.3f", g));
         }
         w.printf(Locale.ROOT, "the right class in every grid cell, upsampled as the mask is, reaches mIoU %.3f on these images: a "
-                + "practical ceiling for stride %d%n", s.perfectGridMiou(), stride);
+                + "practical ceiling for stride %d (grid IoU: the same per class)%n", s.perfectGridMiou(), stride);
         for (int k = 0; k < s.cellShare().length; k++) {
             if (s.cellShare()[k] < 0.005) {
                 w.printf(Locale.ROOT, "note: %s covers %.2f%% of the grid cells; a rare class is learned late or not at all: "
                         + "train longer, or use larger images or crops%n", train.labels().classes().get(k).name(),
                         100 * s.cellShare()[k]);
+            } else if (s.perfectGridIou()[k] < WeakClasses.GRID_LIMIT) {
+                w.printf(Locale.ROOT, "note: the stride-%d grid resolves %s poorly (grid IoU %.3f): its objects are thin or a few "
+                        + "cells wide; larger images or crops raise this ceiling%n", stride,
+                        train.labels().classes().get(k).name(), s.perfectGridIou()[k]);
             }
         }
     }

@@ -120,6 +120,9 @@ final class TrainingCurves {
         return out;
     }
 
+    /** Points per loss curve, about. */
+    static final int POINTS = 400;
+
     /** The moving-average window used for {@code n} updates: about 1/60 of them, at least 1. */
     static int window(int n) {
         return Math.max(1, n / 60);
@@ -132,7 +135,12 @@ final class TrainingCurves {
         style(chart, Styler.LegendPosition.OutsideE);
         chart.getStyler().setYAxisLogarithmic(true);
         int w = window(updates.size());
+        // at most about POINTS points per curve; drawn from update 1, then every `every`-th: XChart puts the ticks of
+        // an axis whose values are all equally spaced on data points (0, 79, 158, ...), on round numbers otherwise
+        int every = Math.max(2, (updates.size() + POINTS - 1) / POINTS);
         boolean any = false;
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = 0;
         for (String term : TERMS) {
             List<Double> xs = new ArrayList<>();
             List<Double> ys = new ArrayList<>();
@@ -152,10 +160,16 @@ final class TrainingCurves {
                 if (buffer.size() > w) {
                     buffer.remove(0);
                 }
-                xs.add((double) u.update());
-                ys.add(buffer.stream().mapToDouble(Double::doubleValue).average().orElse(v));
+                if (u.update() % every == 0 || u.update() == 1) {
+                    xs.add((double) u.update());
+                    ys.add(buffer.stream().mapToDouble(Double::doubleValue).average().orElse(v));
+                }
             }
             if (!xs.isEmpty()) {
+                for (double y : ys) {
+                    lo = Math.min(lo, y);
+                    hi = Math.max(hi, y);
+                }
                 XYSeries s = chart.addSeries(term, xs, ys);
                 s.setMarker(SeriesMarkers.NONE);
                 s.setLineWidth(1.5f);
@@ -165,9 +179,24 @@ final class TrainingCurves {
         if (!any) {
             chart.getStyler().setYAxisLogarithmic(false);
             chart.addSeries("no updates logged", new double[] {0}, new double[] {0}).setMarker(SeriesMarkers.NONE);
+        } else {
+            // a log axis labels powers of ten only: span at least two of them, so that it always has two labels
+            double[] range = decades(lo, hi);
+            chart.getStyler().setYAxisMin(range[0]);
+            chart.getStyler().setYAxisMax(range[1]);
         }
         phaseLines(chart);
         return BitmapEncoder.getBufferedImage(chart);
+    }
+
+    /**
+     * The powers of ten just below {@code lo} and just above {@code hi} (positive), at least one decade
+     * apart: the range of a log axis whose every label is a power of ten.
+     */
+    static double[] decades(double lo, double hi) {
+        double a = Math.pow(10, Math.floor(Math.log10(lo)));
+        double b = Math.pow(10, Math.ceil(Math.log10(hi)));
+        return new double[] {a, Math.max(b, a * 10)};
     }
 
     /** The validation mIoU over updates. */
@@ -200,6 +229,8 @@ final class TrainingCurves {
     }
 
     private static void style(XYChart chart, Styler.LegendPosition legend) {
+        // from 0, so that the ticks fall on round update numbers (from the first update, 1, they fell on 1, 140, 279, ...)
+        chart.getStyler().setXAxisMin(0.0);
         chart.getStyler().setXAxisDecimalPattern("#");
         chart.getStyler().setXAxisTickMarkSpacingHint(130);
         chart.getStyler().setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));

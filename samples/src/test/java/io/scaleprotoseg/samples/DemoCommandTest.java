@@ -130,6 +130,13 @@ class DemoCommandTest {
         assertTrue(html.contains("alt=\"group graph of car\"") || html.contains("no active group"), "group graphs");
         assertTrue(html.contains("id=\"explained\"") && html.contains("explain/"), "explained pixels");
         assertTrue(html.contains("IoU per class"), "per-class IoU");
+        // the results table holds numbers only (it fits a narrow page); parity and training texts have their own table
+        assertTrue(html.contains("id=\"export-table\"") && !html.contains("<th>parity"), "tables");
+        // a class a model misses is named on stdout and explained in the report, with the evidence
+        assertEquals(r.out().contains("weak class: "), html.contains("id=\"weak-classes\""), r::toString);
+        if (html.contains("id=\"weak-classes\"")) {
+            assertTrue(html.contains("<th>perfect-grid IoU</th>") && html.contains("<th>likely cause</th>"), "evidence");
+        }
         assertFalse(html.contains("http://") || html.contains("https://") || html.contains("<script")
                 || html.contains("<link"), "no external resources or scripts");
 

@@ -20,8 +20,12 @@ import io.scaleprotoseg.trainer.metrics.ConfusionMatrix;
  * @param pixelShare per class, share of the labelled pixels
  * @param cellShare per class, share of the labelled grid cells
  * @param perfectGridMiou mIoU of perfect cell predictions, upsampled, against the full-resolution labels
+ * @param perfectGridIou per class, the IoU of those perfect cell predictions (NaN for a class absent
+ *     from the images): a class the grid cannot resolve (thin or few-pixel objects) shows a low value
+ *     here whatever the model learns
  */
-public record ClassShares(int images, double labelledShare, double[] pixelShare, double[] cellShare, double perfectGridMiou) {
+public record ClassShares(int images, double labelledShare, double[] pixelShare, double[] cellShare, double perfectGridMiou,
+        double[] perfectGridIou) {
     /**
      * Counts the first {@code maxImages} images of {@code data} at their own size.
      *
@@ -57,7 +61,8 @@ public record ClassShares(int images, double labelledShare, double[] pixelShare,
             }
             perfect.add(s.labels(), new FeatureGrid(fh, fw, s.width(), s.height()).argmaxUpsampled(scores, c));
         }
-        return new ClassShares(n, all == 0 ? 0 : (double) sum(pixels) / all, shares(pixels), shares(cells), perfect.meanIou());
+        return new ClassShares(n, all == 0 ? 0 : (double) sum(pixels) / all, shares(pixels), shares(cells), perfect.meanIou(),
+                perfect.iou());
     }
 
     private static long sum(long[] v) {

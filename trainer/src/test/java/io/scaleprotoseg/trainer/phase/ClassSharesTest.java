@@ -49,6 +49,7 @@ class ClassSharesTest {
         assertEquals(0, s.cellShare()[2], 1e-12);
         // upsampled, the boundary falls between x = 27 and 28 (grid coordinate 3.5): IoU 28/32, 30/36, and 0 for the stripe
         assertEquals((28.0 / 32 + 30.0 / 36 + 0) / 3, s.perfectGridMiou(), 1e-9);
+        assertArrayEquals(new double[] {28.0 / 32, 30.0 / 36, 0}, s.perfectGridIou(), 1e-9);
     }
 
     @Test

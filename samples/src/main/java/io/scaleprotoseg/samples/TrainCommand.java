@@ -228,6 +228,10 @@ final class TrainCommand extends CommandBase {
             out().println(Checkpoint.json().writeValueAsString(cfg));
             out().println("train: " + train.name() + " (" + train.size() + " images), val: " + val.name() + " ("
                     + val.size() + " images), classes: " + classNames(train.labels()));
+            String noTest = missingTestSplit();
+            if (noTest != null) {
+                out().println(noTest);
+            }
             memory(out(), cfg, weights == null && reference == null && !(resume && Files.isRegularFile(run.last())));
             classShares(out(), cfg, train);
             return 0;
@@ -238,6 +242,10 @@ final class TrainCommand extends CommandBase {
             RunFiles.writeData(out, data.record(scenesTrain, scenesVal));
         }
         printHeader(cfg, train, val, started, resume && Files.isRegularFile(run.last()));
+        String noTest = missingTestSplit();
+        if (noTest != null) {
+            err().println(noTest);
+        }
         Trainer.Result result;
         long t0 = System.nanoTime();
         TrainingProgress progress = new TrainingProgress(new ProgressLines(err(), ProgressLines.interactive()));
@@ -341,6 +349,23 @@ final class TrainCommand extends CommandBase {
             }
         }
         return out;
+    }
+
+    /**
+     * A note when the data set has no usable test split, said before training rather than when
+     * {@code eval --split test} fails after it; null when it has one.
+     */
+    private String missingTestSplit() {
+        if (data.data == null && data.format == null) {
+            return null; // the built-in scenes always have one
+        }
+        try {
+            data.open(Split.TEST, Map.of());
+            return null;
+        } catch (DatasetException | RuntimeException e) {
+            return "note: " + data.describe() + " has no usable test split (" + e.getMessage() + "); after training, "
+                    + "evaluate on the validation split (eval --split val) or add a test split";
+        }
     }
 
     /** Images of the training split a dry run counts classes on. */

@@ -284,6 +284,9 @@ class TrainCommandTest {
                 "--joint-steps", 2, "--finetune-steps", 1, "--threads", 2);
         assertEquals(0, r.exit(), r::toString);
         assertTrue(r.err().contains("on scenes-folder/train (4 images)"), r::toString);
+        // no test split: said before training, not when eval --split test fails afterwards
+        assertTrue(r.err().contains("has no usable test split (") && r.err().contains("eval --split val"), r::toString);
+        assertTrue(r.err().indexOf("has no usable test split") < r.err().indexOf("warmup 100%"), r::toString);
 
         Cli.Result recorded = Cli.run("eval", "--run", folderRun, "--threads", 2);
         assertEquals(0, recorded.exit(), recorded::toString);

@@ -15,7 +15,15 @@ import java.util.regex.Pattern;
  * The text files that name classes and parts in the generic folder format ({@link FolderDataset}).
  *
  * <p><b>classes.txt</b>: one class per line, {@code <id> <name> <#RRGGBB>}, ids 0..C-1 in order;
- * the name is everything between the id and the colour (it may contain spaces). An optional line
+ * the name is everything between the id and the colour (it may contain spaces). The id and the
+ * colour may be left out: a file of bare names, one per line, names classes 0..C-1 in line order,
+ * and classes without colours get the generated palette's colour of their id. Every class line of
+ * a file has the same form (a name whose first word is a number needs the id form):
+ * <pre>
+ * sky
+ * road
+ * traffic sign
+ * </pre> An optional line
  * {@code ignore <value>} sets the void label (default 255; 0..65535 and not a class id). Blank lines
  * and lines starting with {@code #} are ignored. Example:
  * <pre>
@@ -53,9 +61,11 @@ public final class ClassesFile {
      */
     public static LabelSpace readClasses(Path file) throws DatasetException {
         List<String> lines = readLines(file, "classes file",
-                " (one line per class: '<id> <name> <#RRGGBB>', ids 0..C-1; optional 'ignore <value>')");
+                " (one line per class: '<id> <name> <#RRGGBB>', ids 0..C-1, or a bare name; optional 'ignore <value>')");
         List<ClassInfo> classes = new ArrayList<>();
         Integer ignore = null;
+        Boolean withIds = null;
+        boolean withColors = false;
         for (int n = 0; n < lines.size(); n++) {
             String line = lines.get(n).strip();
             if (line.isEmpty() || line.startsWith("#")) {
@@ -76,23 +86,46 @@ public final class ClassesFile {
                 }
                 continue;
             }
-            if (tokens.length < 3) {
-                throw new DatasetException(where + "expected '<id> <name> <#RRGGBB>', found '" + line + "'");
+            // forms: '<id> <name> <#RRGGBB>', '<id> <name>' or '<name>'; every class line of a file has the same form
+            boolean hasColor = tokens.length >= 2 && tokens[tokens.length - 1].startsWith("#");
+            boolean hasId = hasColor || (tokens.length >= 2 && tokens[0].matches("[+-]?\\d+"));
+            if (withIds == null) {
+                withIds = hasId;
+                withColors = hasColor;
+            } else if (withIds != hasId) {
+                throw new DatasetException(where + (hasId ? "a line with a class id in a file whose first class line has none"
+                        : "a line without a class id in a file whose first class line has one")
+                        + "; give every class its id, or none (ids are then the line order)");
             }
-            int id = parseInt(tokens[0], where, "class id");
+            if (withColors != hasColor) {
+                throw new DatasetException(where + (hasColor ? "a colour in a file whose first class line has none"
+                        : "colour '" + tokens[tokens.length - 1] + "' of class " + classes.size() + " is not #RRGGBB")
+                        + "; give every class a colour, or none (colours then come from a generated palette)");
+            }
+            int id = hasId ? parseInt(tokens[0], where, "class id") : classes.size();
             if (id != classes.size()) {
                 throw new DatasetException(where + "class id " + id + ", expected " + classes.size()
                         + " (ids must be 0..C-1 in order)");
             }
-            String color = tokens[tokens.length - 1];
-            if (!COLOR.matcher(color).matches()) {
-                throw new DatasetException(where + "colour '" + color + "' of class " + id + " is not #RRGGBB");
+            String last = tokens[tokens.length - 1];
+            if (hasColor && !COLOR.matcher(last).matches()) {
+                throw new DatasetException(where + "colour '" + last + "' of class " + id + " is not #RRGGBB");
             }
-            String name = String.join(" ", Arrays.copyOfRange(tokens, 1, tokens.length - 1));
-            classes.add(new ClassInfo(id, name, color.toUpperCase(Locale.ROOT)));
+            String name = String.join(" ", Arrays.copyOfRange(tokens, hasId ? 1 : 0, tokens.length - (hasColor ? 1 : 0)));
+            if (name.isEmpty()) {
+                throw new DatasetException(where + "class " + id + " has no name; expected '<id> <name> <#RRGGBB>' or a "
+                        + "bare name, found '" + line + "'");
+            }
+            classes.add(new ClassInfo(id, name, hasColor ? last.toUpperCase(Locale.ROOT) : null));
         }
         if (classes.isEmpty()) {
             throw new DatasetException(file + " lists no classes (expected lines '<id> <name> <#RRGGBB>')");
+        }
+        int[] palette = Palettes.generated(classes.size());
+        for (int i = 0; i < classes.size(); i++) {
+            if (classes.get(i).color() == null) {
+                classes.set(i, new ClassInfo(i, classes.get(i).name(), Palettes.hex(palette[i])));
+            }
         }
         int ignoreLabel = ignore == null ? DEFAULT_IGNORE : ignore;
         if (ignoreLabel < classes.size()) {

@@ -25,6 +25,10 @@ import java.util.List;
  * floor((j + 1) W / w) - 1 (the reference's rule). A cell on a class border or over a small object
  * thus carries every class it covers; judging it by its centre label alone prunes far more
  * prototypes there (on a speckled label map, 39 of 50 against the reference's 3).
+ *
+ * <p><b>The last prototype of a class is kept</b> even when the rule prunes it, and the trainer says
+ * so: a class left without prototypes can never be predicted (ProtoSeg pruned 11 classes down to 8
+ * prototypes on a user's data set without a word).
  */
 public final class Pruning {
     private Pruning() {
@@ -44,15 +48,7 @@ public final class Pruning {
      * image order); prune when fewer than {@code threshold} of them carry the prototype's class.
      */
     public static boolean prune(List<Candidate> nearestPerImage, int k, int threshold) {
-        List<Candidate> list = new ArrayList<>(nearestPerImage);
-        list.sort(Comparator.comparingDouble(Candidate::distance));
-        int own = 0;
-        for (int n = 0; n < Math.min(k, list.size()); n++) {
-            if (list.get(n).carriesClass()) {
-                own++;
-            }
-        }
-        return own < threshold;
+        return own(nearestPerImage, k) < threshold;
     }
 
     /**
@@ -106,8 +102,8 @@ public final class Pruning {
         return at < 0 ? null : new Candidate(best, blocks[at].get(cls));
     }
 
-    /** Prunes in place and returns the ids of the pruned prototypes. */
-    public static List<Integer> run(SegmentationNetwork net, SegmentationDataset train, int k, int threshold, int ignore,
+    /** Prunes in place; a class's last prototype is never pruned ({@link #spareLastOfClass}). */
+    public static Outcome run(SegmentationNetwork net, SegmentationDataset train, int k, int threshold, int ignore,
             NDManager base) throws DatasetException {
         JniUtils.setGradMode(false);
         PrototypeTable table = net.prototypes();
@@ -129,15 +125,96 @@ public final class Pruning {
                 }
             }
         }
+        boolean[] drop = new boolean[p];
+        for (int j = 0; j < p; j++) {
+            drop[j] = prune(nearest.get(j), k, threshold);
+        }
+        List<Integer> spared = spareLastOfClass(table.classes(), nearest, drop, k);
         List<Integer> dropRows = new ArrayList<>();
         List<Integer> pruned = new ArrayList<>();
         for (int j = 0; j < p; j++) {
-            if (prune(nearest.get(j), k, threshold)) {
+            if (drop[j]) {
                 dropRows.add(j);
                 pruned.add(table.ids()[j]);
             }
         }
+        List<Spared> kept = new ArrayList<>();
+        for (int j : spared) {
+            kept.add(new Spared(table.ids()[j], table.classes()[j], own(nearest.get(j), k)));
+        }
         Projection.removeRows(net, dropRows.stream().mapToInt(Integer::intValue).toArray());
-        return pruned;
+        return new Outcome(pruned, kept);
+    }
+
+    /**
+     * What pruning did.
+     *
+     * @param pruned ids of the pruned prototypes
+     * @param spared prototypes the rule would have pruned but that were kept as the last of their class
+     */
+    public record Outcome(List<Integer> pruned, List<Spared> spared) {
+        public Outcome {
+            pruned = List.copyOf(pruned);
+            spared = List.copyOf(spared);
+        }
+    }
+
+    /**
+     * A prototype kept although the rule prunes it, because it was its class's last.
+     *
+     * @param ownOfNearest how many of its k nearest candidates carry its class
+     */
+    public record Spared(int prototypeId, int classId, int ownOfNearest) {
+    }
+
+    /**
+     * Where the rule would prune every prototype of a class, the one whose k nearest candidates
+     * carry the class most often (the first in row order on a tie) is kept: a class without any
+     * prototype could never be predicted, and the reference does not guard against it (METHOD.md 4
+     * leaves the case open; this is our choice, reported by the trainer). Clears {@code drop} for
+     * the kept rows and returns them.
+     */
+    static List<Integer> spareLastOfClass(int[] classes, List<List<Candidate>> nearest, boolean[] drop, int k) {
+        List<Integer> kept = new ArrayList<>();
+        int maxClass = -1;
+        for (int c : classes) {
+            maxClass = Math.max(maxClass, c);
+        }
+        for (int c = 0; c <= maxClass; c++) {
+            int best = -1;
+            boolean anyLeft = false;
+            boolean anyOfClass = false;
+            for (int j = 0; j < classes.length; j++) {
+                if (classes[j] != c) {
+                    continue;
+                }
+                anyOfClass = true;
+                if (!drop[j]) {
+                    anyLeft = true;
+                    break;
+                }
+                if (best < 0 || own(nearest.get(j), k) > own(nearest.get(best), k)) {
+                    best = j;
+                }
+            }
+            if (anyOfClass && !anyLeft) {
+                drop[best] = false;
+                kept.add(best);
+            }
+        }
+        return kept;
+    }
+
+    /** How many of the {@code k} nearest candidates carry the prototype's class. */
+    static int own(List<Candidate> nearestPerImage, int k) {
+        List<Candidate> list = new ArrayList<>(nearestPerImage);
+        list.sort(Comparator.comparingDouble(Candidate::distance));
+        int own = 0;
+        for (int n = 0; n < Math.min(k, list.size()); n++) {
+            if (list.get(n).carriesClass()) {
+                own++;
+            }
+        }
+        return own;
     }
 }

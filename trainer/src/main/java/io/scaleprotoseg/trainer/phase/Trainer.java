@@ -247,9 +247,18 @@ public final class Trainer {
                         break;
                     case PRUNE:
                         listener.phaseStarted(phase, 0, 1);
-                        pruned = Pruning.run(net, train, cfg.pruneK(), cfg.pruneThreshold(), train.labels().ignoreLabel(), base);
+                        Pruning.Outcome outcome = Pruning.run(net, train, cfg.pruneK(), cfg.pruneThreshold(),
+                                train.labels().ignoreLabel(), base);
+                        pruned = outcome.pruned();
                         patches.keySet().retainAll(idsOf(net.prototypes()));
                         listener.message("pruning removed " + pruned.size() + " prototypes; " + net.prototypes().size() + " left");
+                        for (Pruning.Spared s : outcome.spared()) {
+                            listener.message("warning: pruning would have left class " + train.labels().classes().get(s.classId())
+                                    .name() + " without prototypes; kept its prototype " + s.prototypeId() + " (" + s.ownOfNearest()
+                                    + " of its " + cfg.pruneK() + " nearest training cells carry the class, fewer than the "
+                                    + cfg.pruneThreshold() + " the rule asks): the class is poorly learned; train longer or "
+                                    + "check its labels");
+                        }
                         advance(adam, net);
                         break;
                     default:

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.scaleprotoseg.sdk.ErrorCode;
+import io.scaleprotoseg.sdk.ModelCard.ClassInfo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -230,6 +231,10 @@ class FolderDatasetTest {
         assertMalformed(classes, "zero sky #4682B4\n", "line 1", "'zero' is not an integer");
         assertMalformed(classes, "0 #4682B4\n", "line 1", "expected '<id> <name> <#RRGGBB>'");
         assertMalformed(classes, "# nothing\n", "lists no classes");
+        assertMalformed(classes, "0 sky #4682B4\n1 road #80408\n", "line 2", "colour '#80408' of class 1 is not #RRGGBB");
+        assertMalformed(classes, "sky\n1 road\n", "line 2", "a line with a class id in a file whose first class line has none");
+        assertMalformed(classes, "0 sky\nroad\n", "line 2", "a line without a class id");
+        assertMalformed(classes, "0 sky\n1 road #804080\n", "line 2", "a colour in a file whose first class line has none");
         assertMalformed(classes, "ignore 1\n0 sky #4682B4\n1 road #804080\n", "ignore label 1 is also a class id");
         assertMalformed(classes, "ignore 70000\n0 sky #4682B4\n", "line 1", "outside 0..65535");
         Fixtures.write(classes, CLASSES);
@@ -249,6 +254,22 @@ class FolderDatasetTest {
         for (String f : fragments) {
             assertTrue(e.getMessage().contains(f), "'" + f + "' not in: " + e.getMessage());
         }
+    }
+
+    @Test
+    void aClassesFileOfBareNamesNamesClassesInLineOrderWithPaletteColours() throws Exception {
+        Path c = root.resolve("bare/classes.txt");
+        Fixtures.write(c, "# my digits\nbackground\n\ndigit one\n  digit two  \nignore 200\n");
+        LabelSpace l = ClassesFile.readClasses(c);
+        int[] palette = Palettes.generated(3);
+        assertEquals(List.of(new ClassInfo(0, "background", Palettes.hex(palette[0])),
+                new ClassInfo(1, "digit one", Palettes.hex(palette[1])), new ClassInfo(2, "digit two", Palettes.hex(palette[2]))),
+                l.classes());
+        assertEquals(200, l.ignoreLabel());
+        // ids without colours
+        Fixtures.write(c, "0 background\n1 7up can\n");
+        assertEquals("7up can", ClassesFile.readClasses(c).classes().get(1).name());
+        assertEquals(Palettes.hex(Palettes.generated(2)[1]), ClassesFile.readClasses(c).classes().get(1).color());
     }
 
     @Test

@@ -53,6 +53,19 @@ class ClassSharesTest {
     }
 
     @Test
+    void theGridSizesTheReadmeGives() {
+        NetworkConfig net = NetworkConfig.builder(ModelKind.SCALEPROTOSEG, 3).depth(ResNetLayout.Depth.R101).build();
+        // README, "What an explanation means": m = ceil((ceil(n / 2) - 1) / 2) + 1, cells = ceil(m / 2)
+        for (int[] nc : new int[][] {{96, 13}, {128, 17}, {64, 9}, {321, 41}, {513, 65}, {1024, 129}, {2048, 257}}) {
+            int n = nc[0];
+            int m = (Math.floorDiv(n + 1, 2) - 1 + 1) / 2 + 1;
+            assertEquals(nc[1], (m + 1) / 2, "formula at " + n);
+            assertArrayEquals(new int[] {nc[1], nc[1]}, MemoryEstimate.featureSize(net, n, n), "network at " + n);
+        }
+        assertArrayEquals(new int[] {129, 257}, MemoryEstimate.featureSize(net, 1024, 2048));
+    }
+
+    @Test
     void aValidationThatPredictsOneClassEverywhereSaysWhich() {
         assertEquals(1, new Evaluator.Result(0.2, new double[3], 0.6, 5, new double[] {0.004, 0.995, 0.001}).collapsedTo());
         assertEquals(-1, new Evaluator.Result(0.4, new double[3], 0.7, 5, new double[] {0.3, 0.6, 0.1}).collapsedTo());

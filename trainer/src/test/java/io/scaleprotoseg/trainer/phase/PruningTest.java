@@ -31,6 +31,29 @@ class PruningTest {
     }
 
     @Test
+    void theLastPrototypeOfAClassIsKeptTheOneWhoseNeighboursCarryItMost() {
+        // rows: class 0 x2, class 1 x3, class 2 x1; every row of class 1 and 2 is pruned by the rule
+        int[] classes = {0, 0, 1, 1, 1, 2};
+        List<List<Pruning.Candidate>> nearest = List.of(
+                List.of(hit(1, true), hit(2, true), hit(3, true)),
+                List.of(hit(1, false), hit(2, false), hit(3, false)),
+                List.of(hit(1, true), hit(2, false), hit(3, false)),
+                List.of(hit(1, true), hit(2, true), hit(3, false), hit(9, true)),
+                List.of(hit(1, false), hit(2, true), hit(3, true)),
+                List.of(hit(1, false)));
+        boolean[] drop = new boolean[classes.length];
+        for (int j = 0; j < classes.length; j++) {
+            drop[j] = Pruning.prune(nearest.get(j), 3, 3);
+        }
+        assertEquals("[false, true, true, true, true, true]", Arrays.toString(drop));
+        List<Integer> kept = Pruning.spareLastOfClass(classes, nearest, drop, 3);
+        // class 0 keeps row 0 anyway; class 1: rows 3 and 4 both have 2 of 3 (row 3's fourth is beyond k), the first wins;
+        // class 2: its only row
+        assertEquals(List.of(3, 5), kept);
+        assertEquals("[false, true, true, false, true, false]", Arrays.toString(drop));
+    }
+
+    @Test
     void fewerImagesThanKCountWhatThereIs() {
         assertTrue(Pruning.prune(List.of(hit(1, true), hit(2, true)), 6, 3), "only two candidates at all");
         assertFalse(Pruning.prune(List.of(hit(1, true), hit(2, true), hit(3, true)), 6, 3));

@@ -24,7 +24,6 @@ import io.scaleprotoseg.trainer.phase.Phase;
 import io.scaleprotoseg.trainer.phase.Presets;
 import io.scaleprotoseg.trainer.phase.Trainer;
 import io.scaleprotoseg.trainer.phase.TrainingConfig;
-import io.scaleprotoseg.trainer.phase.TrainingListener;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -671,33 +670,8 @@ final class DemoCommand extends CommandBase {
     private double calibrate(TrainingConfig preset, SegmentationDataset train, SegmentationDataset val,
             EngineOptions.Started started, int threads) throws Exception {
         JniUtils.setNumThreads(threads);
-        TrainingConfig cfg = preset.withSteps(2, CALIBRATION_JOINT, 0).withIntervals(0, 1000, 1);
-        Path dir = Files.createTempDirectory(out, ".calibration");
-        List<Long> ends = new ArrayList<>();
-        TrainingListener timer = new TrainingListener() {
-            @Override
-            public void phaseStarted(Phase phase, int step, int total) {
-                if (phase == Phase.JOINT) {
-                    ends.add(System.nanoTime());
-                }
-            }
-
-            @Override
-            public void stepFinished(Phase phase, int step, int total, Map<String, Double> values) {
-                if (phase == Phase.JOINT) {
-                    ends.add(System.nanoTime());
-                }
-            }
-        };
-        try {
-            new Trainer(cfg, train, val, dir, timer, null).device(started.device()).run(false);
-        } finally {
-            deleteTree(dir);
-        }
-        if (ends.size() < CALIBRATION_SKIP + 2) {
-            throw new IllegalStateException("calibration run logged " + ends.size() + " joint updates");
-        }
-        return (ends.get(ends.size() - 1) - ends.get(CALIBRATION_SKIP)) / 1e6 / (ends.size() - 1 - CALIBRATION_SKIP);
+        return UpdateTiming.measure(preset, train, val, started.device(), 2, CALIBRATION_JOINT, CALIBRATION_SKIP, 0, out)
+                .jointMs();
     }
 
     /**
@@ -948,7 +922,7 @@ final class DemoCommand extends CommandBase {
         return p.toAbsolutePath().normalize();
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

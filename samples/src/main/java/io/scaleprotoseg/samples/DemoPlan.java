@@ -42,6 +42,8 @@ final class DemoPlan {
     static final double SAFETY = 1.2;
     /** Images of the batch-norm calibration of a randomly initialised backbone (Trainer). */
     static final int CALIBRATION_CROPS = 16;
+    /** Cost of a run's start in units: 10 for start and threads, 0.1 per batch-norm calibration crop. */
+    static final double START_UNITS = 10 + CALIBRATION_CROPS * 0.1;
 
     private DemoPlan() {
     }
@@ -79,26 +81,20 @@ final class DemoPlan {
      */
     static double cost(TrainingConfig c, int trainImages, int valImages, long imageArea) {
         ModelKind kind = c.network().method();
-        double heavy = switch (kind) {
-            case DEEPLABV2 -> 1.0;
-            case PROTOSEG -> 1.2;
-            case SCALEPROTOSEG -> 1.3;
-        };
+        double heavy = heavy(kind);
         double forward = 0.25 * imageArea / ((double) c.crop() * c.crop());
         int validated = c.valLimit() == 0 ? valImages : Math.min(c.valLimit(), valImages);
-        double units = 10;
-        int evaluations = 1;
+        double units = START_UNITS;
+        int evaluations = evaluations(c);
         int checkpoints = 2;
         for (Map.Entry<String, Integer> e : phaseSteps(c).entrySet()) {
             int steps = e.getValue();
             boolean backbone = e.getKey().equals("warmup") || e.getKey().equals("joint");
             units += steps * (backbone ? heavy : 0.7);
-            evaluations += 1 + (c.evalEvery() > 0 && steps > 0 ? (steps - 1) / c.evalEvery() : 0);
             checkpoints += 1 + (steps > 0 ? (steps - 1) / c.checkpointEvery() : 0);
         }
         if (kind.hasPrototypes()) {
             units += trainImages * forward;
-            evaluations += 1;
             checkpoints += 1;
         }
         if (kind == ModelKind.PROTOSEG) {
@@ -108,8 +104,25 @@ final class DemoPlan {
         // a best.ckpt may follow every validation
         checkpoints += evaluations;
         units += evaluations * validated * forward + checkpoints;
-        units += CALIBRATION_CROPS * 0.1;
         return units;
+    }
+
+    /** Validation runs of a configuration, as {@link #cost} counts them. */
+    static int evaluations(TrainingConfig c) {
+        int evaluations = 1;
+        for (int steps : phaseSteps(c).values()) {
+            evaluations += 1 + (c.evalEvery() > 0 && steps > 0 ? (steps - 1) / c.evalEvery() : 0);
+        }
+        return evaluations + (c.network().method().hasPrototypes() ? 1 : 0);
+    }
+
+    /** Cost of a warm-up or joint update of {@code kind}, in units. */
+    static double heavy(ModelKind kind) {
+        return switch (kind) {
+            case DEEPLABV2 -> 1.0;
+            case PROTOSEG -> 1.2;
+            case SCALEPROTOSEG -> 1.3;
+        };
     }
 
     /** The configuration with every phase's steps and the intervals scaled by {@code f} (1: unchanged). */

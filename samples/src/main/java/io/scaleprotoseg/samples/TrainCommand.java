@@ -7,6 +7,7 @@ import io.scaleprotoseg.trainer.checkpoint.CheckpointState;
 import io.scaleprotoseg.trainer.checkpoint.RunDirectory;
 import io.scaleprotoseg.trainer.data.DatasetException;
 import io.scaleprotoseg.trainer.data.LabelSpace;
+import io.scaleprotoseg.trainer.data.Sample;
 import io.scaleprotoseg.trainer.data.SegmentationDataset;
 import io.scaleprotoseg.trainer.data.Split;
 import io.scaleprotoseg.graph.network.NetworkConfig;
@@ -155,9 +156,13 @@ final class TrainCommand extends CommandBase {
     @Mixin
     TrainingOptions settings;
 
-    @Option(names = "--dry-run", description = "print the resolved settings as JSON, the data and the estimated peak memory, "
-            + "and exit")
+    @Option(names = "--dry-run", description = "print the resolved settings as JSON, the data, the estimated peak memory, "
+            + "what each class gives the feature grid and the estimated training time (measured with a few scratch updates on "
+            + "the first training images), and exit")
     boolean dryRun;
+
+    @Option(names = "--no-time", description = "with --dry-run: skip the scratch updates and the time estimate")
+    boolean noTime;
 
     /** The reference model the run starts from (--init-from, --stage2-from FILE.pth), or null. */
     private ReferenceModel reference;
@@ -234,6 +239,9 @@ final class TrainCommand extends CommandBase {
             }
             memory(out(), cfg, weights == null && reference == null && !(resume && Files.isRegularFile(run.last())));
             classShares(out(), cfg, train);
+            if (!noTime) {
+                timeEstimate(cfg, train, val, weights == null && reference == null);
+            }
             return 0;
         }
 
@@ -245,6 +253,10 @@ final class TrainCommand extends CommandBase {
         String noTest = missingTestSplit();
         if (noTest != null) {
             err().println(noTest);
+        }
+        String sized = scheduleNote(cfg, train);
+        if (sized != null) {
+            err().println(sized);
         }
         Trainer.Result result;
         long t0 = System.nanoTime();
@@ -366,6 +378,61 @@ final class TrainCommand extends CommandBase {
             return "note: " + data.describe() + " has no usable test split (" + e.getMessage() + "); after training, "
                     + "evaluate on the validation split (eval --split val) or add a test split";
         }
+    }
+
+    /** Training images, joint updates and untimed first updates of a dry run's scratch run. */
+    static final int TIMING_IMAGES = 4;
+    static final int TIMING_JOINT = 5;
+    static final int TIMING_SKIP = 2;
+
+    /**
+     * The dry run's time estimate: a scratch run of {@link #TIMING_JOINT} joint updates on the first
+     * {@link #TIMING_IMAGES} training images in a temporary directory (deleted), scaled to the whole
+     * schedule with the demo's relative costs ({@link DemoPlan}).
+     */
+    private void timeEstimate(TrainingConfig cfg, SegmentationDataset train, SegmentationDataset val, boolean calibrates)
+            throws Exception {
+        var w = out();
+        w.println("time: measuring " + TIMING_JOINT + " scratch updates on " + Math.min(TIMING_IMAGES, train.size())
+                + " training images" + (calibrates ? " after a batch-norm calibration" : "") + "; --no-time skips this ...");
+        w.flush();
+        EngineOptions.Started started = engine.start();
+        Sample first = val.get(0);
+        UpdateTiming t;
+        Path scratch = Files.createTempDirectory("scaleprotoseg-timing");
+        try {
+            t = UpdateTiming.measure(cfg, train, val, started.device(), 1, TIMING_JOINT, TIMING_SKIP, TIMING_IMAGES, scratch);
+        } finally {
+            DemoCommand.deleteTree(scratch);
+        }
+        int valImages = cfg.valLimit() == 0 ? val.size() : Math.min(cfg.valLimit(), val.size());
+        double total = t.estimateMs(cfg, train.size(), val.size(), (long) first.width() * first.height());
+        w.printf(Locale.ROOT, "time: about %s on %s; measured: %s to the first update%s, %.0f ms per joint update of batch %d x "
+                + "%d; the other phases, %d validations of %d images and %s from the demo's relative costs%n",
+                UpdateTiming.duration(total), started.description(), UpdateTiming.duration(t.setupMs()),
+                calibrates ? " with batch-norm calibration" : "", t.jointMs(), cfg.batchSize(), cfg.iterationSize(),
+                DemoPlan.evaluations(cfg), valImages, cfg.network().method().hasPrototypes()
+                        ? "projection over " + train.size() + " training images" : "checkpoints");
+        String sized = scheduleNote(cfg, train);
+        if (sized != null) {
+            w.println(sized);
+        }
+    }
+
+    /**
+     * The scenes preset's schedule is sized for the built-in scenes, not adapted to other data; said
+     * plainly (dry run and run) when it trains other data. Null otherwise.
+     */
+    static String scheduleNote(TrainingConfig cfg, SegmentationDataset train) {
+        if (!cfg.preset().equals("scenes") || train.name().startsWith("scenes/")) {
+            return null;
+        }
+        return "note: the scenes preset's schedule (" + DemoPlan.updates(cfg) + " updates of batch " + cfg.batchSize()
+                + ") was sized for the built-in 200 scenes of 128x96 pixels, not for this data ("
+                + String.format(Locale.ROOT, "%.0f", (double) DemoPlan.updates(cfg) * cfg.batchSize() * cfg.iterationSize()
+                        / train.size()) + " crops per training image here); on other data it may under-train, above all "
+                + "rare or small classes: watch the validation mIoU and raise --joint-steps (or --lr-backbone) while it "
+                + "still rises";
     }
 
     /** Images of the training split a dry run counts classes on. */

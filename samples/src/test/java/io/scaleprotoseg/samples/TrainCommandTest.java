@@ -196,7 +196,7 @@ class TrainCommandTest {
 
     @Test
     void aDryRunEstimatesMemoryAndWarnsWhenItWillNotFit() {
-        Cli.Result fits = Cli.run("train", "--out", dir.resolve("dry"), "--dry-run");
+        Cli.Result fits = Cli.run("train", "--out", dir.resolve("dry"), "--dry-run", "--no-time");
         assertEquals(0, fits.exit(), fits::toString);
         assertTrue(fits.out().contains("memory: about 1.1 GB at peak"), fits.out());
         assertFalse(fits.out().contains("warning:"), fits.out());
@@ -205,7 +205,7 @@ class TrainCommandTest {
         assertTrue(fits.out().matches("(?s).*     6  person +\\d+\\.\\d\\d% +\\d+\\.\\d\\d%.*"), fits.out());
         assertTrue(fits.out().contains("a practical ceiling for stride 8"), fits.out());
         // ResNet-101 on 2049-pixel crops, 16 at a time: terabytes
-        Cli.Result huge = Cli.run("train", "--out", dir.resolve("dry"), "--dry-run", "--depth", 101, "--width-divisor", 1,
+        Cli.Result huge = Cli.run("train", "--out", dir.resolve("dry"), "--dry-run", "--no-time", "--depth", 101, "--width-divisor", 1,
                 "--crop", 2049, "--batch-size", 16);
         assertEquals(0, huge.exit(), huge::toString);
         assertTrue(huge.out().contains("warning: this run is likely to need more memory than the machine has available"),
@@ -214,7 +214,7 @@ class TrainCommandTest {
 
     @Test
     void everyOverrideReachesItsSetting() throws IOException {
-        Cli.Result r = Cli.run("train", "--out", dir.resolve("dry"), "--dry-run", "--method", "protoseg",
+        Cli.Result r = Cli.run("train", "--out", dir.resolve("dry"), "--dry-run", "--no-time", "--method", "protoseg",
                 "--warmup-steps", 11, "--joint-steps", 12, "--finetune-steps", 13, "--batch-size", 3, "--iteration-size", 4,
                 "--crop", 65, "--min-scale", 0.6, "--max-scale", 1.7, "--lr-warmup", 1e-1, "--lr-backbone", 2e-2,
                 "--lr-head", 3e-3, "--lr-finetune", 4e-4, "--lambda-div", 0.5, "--lambda-l1", 6e-6, "--weight-decay", 7e-7,
@@ -248,7 +248,7 @@ class TrainCommandTest {
         assertEquals("scenes", c.get("preset").asText());
         assertFalse(Files.exists(dir.resolve("dry")), "a dry run writes nothing");
 
-        Cli.Result stageOne = Cli.run("train", "--out", dir.resolve("dry"), "--dry-run", "--stage1-only");
+        Cli.Result stageOne = Cli.run("train", "--out", dir.resolve("dry"), "--dry-run", "--no-time", "--stage1-only");
         assertEquals(0, stageOne.exit(), stageOne::toString);
         JsonNode s = new ObjectMapper().readTree(stageOne.out().substring(0, stageOne.out().lastIndexOf('}') + 1));
         assertEquals(0, s.get("groupWarmupSteps").asInt());
@@ -264,7 +264,7 @@ class TrainCommandTest {
         Files.writeString(data.resolve("classes.txt"), "0 sky #4682B4\n1 road #804080\n2 sidewalk #F423E8\n"
                 + "3 building #464646\n4 vegetation #6B8E23\n");
         Files.delete(data.resolve("parts.txt"));
-        Cli.Result r = Cli.run("train", "--preset", "cityscapes", "--data", data, "--out", dir.resolve("folder"), "--dry-run");
+        Cli.Result r = Cli.run("train", "--preset", "cityscapes", "--data", data, "--out", dir.resolve("folder"), "--dry-run", "--no-time");
         // masks still hold labels 5 and 6: opening works and the class count is 5, but the dry run counts the
         // classes of the first training labels and so finds the label a run would fail on
         assertEquals(1, r.exit(), r::toString);
@@ -273,6 +273,27 @@ class TrainCommandTest {
         assertTrue(r.err().contains("note: ") && r.err().contains("has 5 classes"), r::toString);
         assertTrue(r.out().contains("\"numClasses\" : 5"), r::toString);
         assertTrue(r.out().contains("\"preset\" : \"cityscapes\""), r::toString);
+    }
+
+    @Test
+    void aDryRunEstimatesTheTimeFromScratchUpdatesAndSaysWhenThePresetWasSizedForOtherData() throws IOException {
+        Path data = dir.resolve("timed-data");
+        Scenes.defaults().withCounts(6, 2, 1).writeTo(data);
+        Path out = dir.resolve("timed");
+        Cli.Result r = Cli.run("train", "--data", data, "--out", out, "--dry-run", "--method", "deeplabv2", "--joint-steps", 60,
+                "--threads", 1);
+        assertEquals(0, r.exit(), r::toString);
+        Matcher m = Pattern.compile("time: about (\\d+) (s|min) on .*; measured: \\d+ s to the first update with batch-norm "
+                + "calibration, (\\d+) ms per joint update of batch 8 x 1; the other phases, \\d+ validations of 2 images").matcher(
+                r.out());
+        assertTrue(m.find(), r::toString);
+        // 160 updates (warm-up 100, joint 60; DeepLabv2 has no fine-tuning) at the measured joint rate, about
+        double perUpdate = Double.parseDouble(m.group(3));
+        double total = Double.parseDouble(m.group(1)) * (m.group(2).equals("min") ? 60 : 1);
+        assertTrue(total >= 0.5 * 160 * perUpdate / 1000, "the estimate covers the updates: " + r);
+        assertTrue(r.out().contains("note: the scenes preset's schedule (160 updates of batch 8) was sized for the built-in "
+                + "200 scenes of 128x96 pixels, not for this data (213 crops per training image here)"), r::toString);
+        assertFalse(Files.exists(out), "a dry run writes nothing");
     }
 
     @Test
@@ -287,6 +308,7 @@ class TrainCommandTest {
         // no test split: said before training, not when eval --split test fails afterwards
         assertTrue(r.err().contains("has no usable test split (") && r.err().contains("eval --split val"), r::toString);
         assertTrue(r.err().indexOf("has no usable test split") < r.err().indexOf("warmup 100%"), r::toString);
+        assertTrue(r.err().contains("note: the scenes preset's schedule ("), "said in a run too: " + r);
 
         Cli.Result recorded = Cli.run("eval", "--run", folderRun, "--threads", 2);
         assertEquals(0, recorded.exit(), recorded::toString);
@@ -301,7 +323,7 @@ class TrainCommandTest {
 
     @Test
     void setReachesSettingsByTheirConfigurationNamesAndAppliesLast() throws IOException {
-        Cli.Result r = Cli.run("train", "--out", dir.resolve("dry"), "--dry-run", "--seed", 3, "--set", "network.depth=50",
+        Cli.Result r = Cli.run("train", "--out", dir.resolve("dry"), "--dry-run", "--no-time", "--seed", 3, "--set", "network.depth=50",
                 "--set", "seed=21", "--set", "mscScales=0.5,0.75", "--set", "lrHead=0.125");
         assertEquals(0, r.exit(), r::toString);
         JsonNode c = new ObjectMapper().readTree(r.out().substring(0, r.out().lastIndexOf('}') + 1));
@@ -309,34 +331,34 @@ class TrainCommandTest {
         assertEquals(0.125, c.get("lrHead").asDouble());
         assertEquals("R50", c.get("network").get("depth").asText(), "a depth by its number");
         assertEquals("[0.5,0.75]", c.get("network").get("mscScales").toString());
-        Cli.Result bad = Cli.run("train", "--out", dir.resolve("bad"), "--dry-run", "--set", "crop=large");
+        Cli.Result bad = Cli.run("train", "--out", dir.resolve("bad"), "--dry-run", "--no-time", "--set", "crop=large");
         assertEquals(1, bad.exit(), bad::toString);
         assertTrue(bad.err().contains("--set crop=large: not a number"), bad::toString);
-        Cli.Result range = Cli.run("train", "--out", dir.resolve("bad"), "--dry-run", "--lr-warmup", -1);
+        Cli.Result range = Cli.run("train", "--out", dir.resolve("bad"), "--dry-run", "--no-time", "--lr-warmup", -1);
         assertEquals(1, range.exit(), range::toString);
         assertTrue(range.err().contains("--lr-warmup must be a finite number >= 0"), range::toString);
     }
 
     @Test
     void aDryRunValidatesLikeARunAndUnknownNamesAreUsageErrors() {
-        Cli.Result preset = Cli.run("train", "--out", dir.resolve("bad"), "--dry-run", "--preset", "foo");
+        Cli.Result preset = Cli.run("train", "--out", dir.resolve("bad"), "--dry-run", "--no-time", "--preset", "foo");
         assertEquals(2, preset.exit(), "an unknown preset is a usage error, like an unknown method: " + preset);
         assertTrue(preset.err().contains("--preset foo: unknown preset"), preset::toString);
-        assertEquals(2, Cli.run("train", "--out", dir.resolve("bad"), "--dry-run", "--method", "foo").exit());
-        Cli.Result threads = Cli.run("train", "--out", dir.resolve("bad"), "--dry-run", "--threads", -3);
+        assertEquals(2, Cli.run("train", "--out", dir.resolve("bad"), "--dry-run", "--no-time", "--method", "foo").exit());
+        Cli.Result threads = Cli.run("train", "--out", dir.resolve("bad"), "--dry-run", "--no-time", "--threads", -3);
         assertEquals(1, threads.exit(), threads::toString);
         assertTrue(threads.err().contains("--threads must be 0 (all cores) or positive"), threads::toString);
-        Cli.Result steps = Cli.run("train", "--out", dir.resolve("bad"), "--dry-run", "--joint-steps", -5);
+        Cli.Result steps = Cli.run("train", "--out", dir.resolve("bad"), "--dry-run", "--no-time", "--joint-steps", -5);
         assertEquals(1, steps.exit(), steps::toString);
         assertTrue(steps.err().contains("--joint-steps must be >= 0, got -5"), steps::toString);
     }
 
     @Test
     void badSettingsAreUserErrors() {
-        Cli.Result r = Cli.run("train", "--out", dir.resolve("bad"), "--dry-run", "--set", "noSuchSetting=1");
+        Cli.Result r = Cli.run("train", "--out", dir.resolve("bad"), "--dry-run", "--no-time", "--set", "noSuchSetting=1");
         assertEquals(1, r.exit(), r::toString);
         assertTrue(r.err().contains("noSuchSetting") && r.err().contains("lambdaL1"), r::toString);
-        r = Cli.run("train", "--out", dir.resolve("bad"), "--dry-run", "--width-divisor", 3);
+        r = Cli.run("train", "--out", dir.resolve("bad"), "--dry-run", "--no-time", "--width-divisor", 3);
         assertEquals(1, r.exit(), r::toString);
         assertTrue(r.err().contains("divisor must divide 64"), r::toString);
         assertEquals(2, Cli.run("train", "--out", dir.resolve("bad"), "--method", "unet").exit());

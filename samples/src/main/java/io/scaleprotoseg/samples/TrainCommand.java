@@ -24,6 +24,7 @@ import io.scaleprotoseg.torchfile.TorchFile;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -455,16 +456,24 @@ final class TrainCommand extends CommandBase {
         }
         w.printf(Locale.ROOT, "the right class in every grid cell, upsampled as the mask is, reaches mIoU %.3f on these images: a "
                 + "practical ceiling for stride %d (grid IoU: the same per class)%n", s.perfectGridMiou(), stride);
+        List<String> rare = new ArrayList<>();
+        List<String> coarse = new ArrayList<>();
         for (int k = 0; k < s.cellShare().length; k++) {
+            String name = train.labels().classes().get(k).name();
             if (s.cellShare()[k] < 0.005) {
-                w.printf(Locale.ROOT, "note: %s covers %.2f%% of the grid cells; a rare class is learned late or not at all: "
-                        + "train longer, or use larger images or crops%n", train.labels().classes().get(k).name(),
-                        100 * s.cellShare()[k]);
+                rare.add(String.format(Locale.ROOT, "%s (%.2f%%)", name, 100 * s.cellShare()[k]));
             } else if (s.perfectGridIou()[k] < WeakClasses.GRID_LIMIT) {
-                w.printf(Locale.ROOT, "note: the stride-%d grid resolves %s poorly (grid IoU %.3f): its objects are thin or a few "
-                        + "cells wide; larger images or crops raise this ceiling%n", stride,
-                        train.labels().classes().get(k).name(), s.perfectGridIou()[k]);
+                coarse.add(String.format(Locale.ROOT, "%s (%.3f)", name, s.perfectGridIou()[k]));
             }
+        }
+        if (!rare.isEmpty()) {
+            w.println("note: rare classes, under 0.5% of the grid cells: " + String.join(", ", rare) + "; a rare class is "
+                    + "learned late or not at all: train longer, or use larger images or crops");
+        }
+        if (!coarse.isEmpty()) {
+            w.println("note: the stride-" + stride + " grid resolves these classes poorly (grid IoU under "
+                    + WeakClasses.GRID_LIMIT + "): " + String.join(", ", coarse) + "; their objects are thin or a few cells "
+                    + "wide: larger images or crops raise this ceiling");
         }
     }
 

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -121,7 +122,12 @@ final class DemoReport {
             }
             h.append("</tr>\n");
         }
-        h.append("</table>\n</div>\n<table class=\"data\" id=\"export-table\">\n<tr><th>model</th>")
+        h.append("</table>\n</div>\n");
+        String ranking = ranking(p.rows(), !p.weak().isEmpty());
+        if (!ranking.isEmpty()) {
+            h.append("<p id=\"ranking\">").append(esc(ranking)).append("</p>\n");
+        }
+        h.append("<table class=\"data\" id=\"export-table\">\n<tr><th>model</th>")
                 .append("<th>export parity (rel. logit diff, identical mask pixels)</th><th>training</th></tr>\n");
         for (Row r : p.rows()) {
             h.append("<tr><td>").append(esc(r.eval().id())).append("</td><td>")
@@ -136,6 +142,40 @@ final class DemoReport {
                 .append(trainer ? " Trainer eager: the trainer's PyTorch forward pass with grad mode off, plus the same "
                         + "upsampling and argmax, on the same images and threads." : "")
                 .append("</p>\n</section>\n");
+    }
+
+    /**
+     * The models in order of test mIoU, each with its share of the best and its prototypes, e.g.
+     * "protoseg 0.5985 (37 prototypes), deeplabv2 0.5913 (98.8% of it), scaleprotoseg 0.5699 (95.2%,
+     * 28 prototypes)", and where to read about the classes they miss.
+     */
+    static String ranking(List<Row> rows, boolean weakClasses) {
+        List<DemoEvaluation.Result> r = rows.stream().map(Row::eval).filter(e -> !Double.isNaN(e.meanIou()))
+                .sorted((a, b) -> Double.compare(b.meanIou(), a.meanIou())).toList();
+        if (r.size() < 2 || !(r.get(0).meanIou() > 0)) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder("By test mIoU: ");
+        for (int i = 0; i < r.size(); i++) {
+            DemoEvaluation.Result e = r.get(i);
+            b.append(i == 0 ? "" : ", ").append(e.id()).append(' ').append(f4(e.meanIou())).append(" (");
+            List<String> parts = new ArrayList<>();
+            if (i > 0) {
+                parts.add(String.format(Locale.ROOT, "%.1f%% of %s", 100 * e.meanIou() / r.get(0).meanIou(), r.get(0).id()));
+            }
+            if (e.kind().hasPrototypes()) {
+                parts.add(e.prototypes() + " prototypes" + (e.kind().hasGroups()
+                        ? String.format(Locale.ROOT, " in groups of %.2f on average", e.prototypesPerGroup()) : ""));
+            } else {
+                parts.add("black box");
+            }
+            b.append(String.join(", ", parts)).append(')');
+        }
+        b.append('.');
+        if (weakClasses) {
+            b.append(" Where they fail, and why, is under \"Where the models fail\".");
+        }
+        return b.toString();
     }
 
     private static void classIou(StringBuilder h, Page p) {

@@ -132,6 +132,11 @@ class DemoCommandTest {
         assertTrue(html.contains("IoU per class"), "per-class IoU");
         // the results table holds numbers only (it fits a narrow page); parity and training texts have their own table
         assertTrue(html.contains("id=\"export-table\"") && !html.contains("<th>parity"), "tables");
+        // the ranking in words, best first, with each model's share of the best
+        Matcher ranking = Pattern.compile("<p id=\"ranking\">By test mIoU: (\\w+) (\\d\\.\\d{4}) \\(").matcher(html);
+        assertTrue(ranking.find(), "ranking sentence");
+        double best = rows.values().stream().mapToDouble(x -> Double.parseDouble(x.group(2))).max().orElseThrow();
+        assertEquals(best, Double.parseDouble(ranking.group(2)), 1e-9, "the best model leads the sentence");
         // a class a model misses is named on stdout and explained in the report, with the evidence
         assertEquals(r.out().contains("weak class: "), html.contains("id=\"weak-classes\""), r::toString);
         if (html.contains("id=\"weak-classes\"")) {

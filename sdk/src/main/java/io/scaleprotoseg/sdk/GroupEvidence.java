@@ -16,9 +16,14 @@ import java.util.List;
  * @param contribution {@code lastLayerWeight * activation}
  * @param prototypes the group's prototypes with their share of {@code log a}, strongest first;
  *     empty when the segmenter was built with {@link Evidence#GROUPS}
+ * @param margin how much the group adds to the explained class's lead at the pixel: the class's
+ *     upsampled score minus the best other class's, minus the same without the group (negative
+ *     when it favours another class)
+ * @param decisive whether removing this group alone changes the pixel's class
+ *     ({@link Segmentation#without} gives the whole image)
  */
 public record GroupEvidence(int classId, int index, int channel, double lastLayerWeight, double activation,
-        double contribution, List<PrototypeEvidence> prototypes) {
+        double contribution, List<PrototypeEvidence> prototypes, double margin, boolean decisive) {
     public GroupEvidence {
         prototypes = List.copyOf(prototypes);
     }

@@ -19,10 +19,13 @@ import java.awt.image.BufferedImage;
  * @param weight the weight it enters the sum with (see above)
  * @param g its log-activation log((d+1)/(d+1e-4)) at the cell (METHOD.md 1.3)
  * @param contribution {@code weight * g}
+ * @param margin how much the prototype adds to the explained class's lead at the pixel (its
+ *     upsampled score minus the best other class's), against the same without the prototype
+ * @param decisive whether removing this prototype alone changes the pixel's class
  * @param info the card entry: projection source and patch image
  */
 public record PrototypeEvidence(int id, int channel, int classId, int scale, double weight, double g,
-        double contribution, @JsonIgnore ModelCard.Prototype info) {
+        double contribution, double margin, boolean decisive, @JsonIgnore ModelCard.Prototype info) {
 
     /** The patch the prototype was projected from, or null when the card has none. */
     public BufferedImage patch() {

@@ -7,11 +7,13 @@ import io.scaleprotoseg.sdk.internal.Json;
 import io.scaleprotoseg.sdk.internal.ModelHead;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The result of segmenting one image: the mask, class scores and, depending on the
@@ -230,6 +232,8 @@ public final class Segmentation {
         double pixelScore = Bilinear.sample(logits, cls * cells(), featureHeight, featureWidth, height, width, x, y);
         List<GroupEvidence> groupList = new ArrayList<>();
         List<PrototypeEvidence> protoList = new ArrayList<>();
+        float[] scratch = logits.clone();
+        double[] base = marginAt(x, y, cls, new Removal(new boolean[0], new boolean[0], false), scratch);
         if (head.kind().hasGroups()) {
             for (int k = 0; k < head.numGroups(); k++) {
                 double w = head.lastLayer(cls, k);
@@ -243,18 +247,22 @@ public final class Segmentation {
                     int[] ch = head.memberChannels(k);
                     float[] mw = head.memberWeights(k);
                     for (int m = 0; m < ch.length; m++) {
-                        members.add(prototypeEvidence(ch[m], mw[m], cell));
+                        double[] without = marginAt(x, y, cls, single(ch[m], -1), scratch);
+                        members.add(prototypeEvidence(ch[m], mw[m], cell, base[0] - without[0], without[1] != base[1]));
                     }
                     members.sort(BY_PROTOTYPE_CONTRIBUTION);
                 }
-                groupList.add(new GroupEvidence(g.classId(), g.index(), k, w, a, w * a, members));
+                double[] without = marginAt(x, y, cls, single(-1, k), scratch);
+                groupList.add(new GroupEvidence(g.classId(), g.index(), k, w, a, w * a, members, base[0] - without[0],
+                        without[1] != base[1]));
             }
             groupList.sort(Comparator.comparingDouble((GroupEvidence e) -> -Math.abs(e.contribution())));
         } else {
             for (int j = 0; j < head.numPrototypes(); j++) {
                 double w = head.lastLayer(cls, j);
                 if (w != 0) {
-                    protoList.add(prototypeEvidence(j, w, cell));
+                    double[] without = marginAt(x, y, cls, single(j, -1), scratch);
+                    protoList.add(prototypeEvidence(j, w, cell, base[0] - without[0], without[1] != base[1]));
                 }
             }
             protoList.sort(BY_PROTOTYPE_CONTRIBUTION);
@@ -263,13 +271,197 @@ public final class Segmentation {
                 protoList);
     }
 
+    /**
+     * What the model would decide with these prototypes and groups removed, computed from this
+     * result's evidence without running the network ({@link Counterfactual} gives the rule).
+     *
+     * @param prototypeIds ids of prototypes to remove (the card's ids); empty for none
+     * @param groups groups to remove (ScaleProtoSeg only); empty for none
+     * @throws IllegalArgumentException for an id or group the model does not have, or groups of a
+     *     model without groups
+     * @throws IllegalStateException for a black box, or when the result lacks the evidence needed:
+     *     removing prototypes needs their activations ({@link Evidence#FULL}; ProtoSeg: any level
+     *     with evidence), removing groups needs group activations
+     */
+    public Counterfactual without(Set<Integer> prototypeIds, Set<GroupRef> groups) {
+        Removal r = removal(prototypeIds, groups);
+        float[] out = logits.clone();
+        int c = numClasses();
+        double[] delta = new double[c];
+        for (int cell = 0; cell < cells(); cell++) {
+            if (delta(cell, r, delta)) {
+                for (int k = 0; k < c; k++) {
+                    out[k * cells() + cell] = (float) (logits[k * cells() + cell] + delta[k]);
+                }
+            }
+        }
+        return new Counterfactual(head.card(), featureGrid(), prototypeIds, groups, out, logits);
+    }
+
+    /** A removal in channels: prototype channels and group channels. */
+    private record Removal(boolean[] prototypes, boolean[] groups, boolean any) {
+    }
+
+    private Removal removal(Set<Integer> prototypeIds, Set<GroupRef> groupRefs) {
+        if (!head.kind().hasPrototypes()) {
+            throw new IllegalStateException("a " + head.kind().id() + " model has no prototypes or groups to remove");
+        }
+        boolean[] p = new boolean[head.numPrototypes()];
+        boolean[] g = new boolean[head.numGroups()];
+        for (int id : prototypeIds) {
+            int j = head.prototypeChannel(id);
+            if (j < 0) {
+                throw new IllegalArgumentException("prototype " + id + " is not active in this model; its card lists the "
+                        + "active prototypes");
+            }
+            p[j] = true;
+        }
+        for (GroupRef ref : groupRefs) {
+            if (!head.kind().hasGroups()) {
+                throw new IllegalArgumentException("a " + head.kind().id() + " model has no groups; remove prototypes instead");
+            }
+            int k = head.groupChannel(ref.classId(), ref.index());
+            if (k < 0) {
+                throw new IllegalArgumentException("group " + ref + " (class " + ref.classId() + ", index " + ref.index()
+                        + ") is not active in this model; its card lists the active groups");
+            }
+            g[k] = true;
+        }
+        if (!prototypeIds.isEmpty() && prototypes == null) {
+            throw new IllegalStateException("removing prototypes needs their activations; this result has none (evidence "
+                    + evidence + "): build the Segmenter with Evidence.FULL");
+        }
+        if (!groupRefs.isEmpty() && groups == null) {
+            throw new IllegalStateException("removing groups needs the group activations; this result has none (evidence "
+                    + evidence + ")");
+        }
+        return new Removal(p, g, !prototypeIds.isEmpty() || !groupRefs.isEmpty());
+    }
+
+    /**
+     * The change of every class logit at {@code cell} when {@code r} is removed, into {@code out};
+     * false (and {@code out} untouched) when nothing changes there.
+     */
+    private boolean delta(int cell, Removal r, double[] out) {
+        if (!r.any()) {
+            return false;
+        }
+        int c = numClasses();
+        Arrays.fill(out, 0);
+        if (head.kind().hasGroups()) {
+            for (int k = 0; k < head.numGroups(); k++) {
+                double a = groups[k * cells() + cell];
+                double after;
+                if (r.groups()[k]) {
+                    after = 0;
+                } else {
+                    int[] ch = head.memberChannels(k);
+                    boolean touched = false;
+                    for (int j : ch) {
+                        touched |= r.prototypes()[j];
+                    }
+                    if (!touched) {
+                        continue;
+                    }
+                    // the activation recomputed from the members left, as the edited graph would
+                    float[] w = head.memberWeights(k);
+                    double log = 0;
+                    for (int m = 0; m < ch.length; m++) {
+                        if (!r.prototypes()[ch[m]]) {
+                            log += w[m] * (double) prototypes[ch[m] * cells() + cell];
+                        }
+                    }
+                    after = Math.exp(log);
+                }
+                for (int cls = 0; cls < c; cls++) {
+                    out[cls] += head.lastLayer(cls, k) * (after - a);
+                }
+            }
+        } else {
+            for (int j = 0; j < head.numPrototypes(); j++) {
+                if (r.prototypes()[j]) {
+                    double g = prototypes[j * cells() + cell];
+                    for (int cls = 0; cls < c; cls++) {
+                        out[cls] -= head.lastLayer(cls, j) * g;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The margin of class {@code cls} at pixel (x, y) (its upsampled score minus the best other
+     * class's) and the pixel's class, with {@code r} removed; {@code {margin, class}}. {@code scratch}
+     * is a copy of the logits; it is changed around the pixel and restored before returning.
+     */
+    private double[] marginAt(int x, int y, int cls, Removal r, float[] scratch) {
+        // the pixel's score reads at most the 2 x 2 cells around it: change the 3 x 3 block around its nearest cell
+        int row = Bilinear.cellOf(y, height, featureHeight);
+        int col = Bilinear.cellOf(x, width, featureWidth);
+        int i0 = Math.max(0, row - 1);
+        int i1 = Math.min(featureHeight - 1, row + 1);
+        int j0 = Math.max(0, col - 1);
+        int j1 = Math.min(featureWidth - 1, col + 1);
+        if (r.any()) {
+            double[] d = new double[numClasses()];
+            for (int i = i0; i <= i1; i++) {
+                for (int j = j0; j <= j1; j++) {
+                    int cell = i * featureWidth + j;
+                    delta(cell, r, d);
+                    for (int k = 0; k < d.length; k++) {
+                        scratch[k * cells() + cell] = (float) (logits[k * cells() + cell] + d[k]);
+                    }
+                }
+            }
+        }
+        double own = 0;
+        double best = Double.NEGATIVE_INFINITY;
+        int arg = 0;
+        double bestAll = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < numClasses(); k++) {
+            double v = Bilinear.sample(scratch, k * cells(), featureHeight, featureWidth, height, width, x, y);
+            if (k == cls) {
+                own = v;
+            } else if (v > best) {
+                best = v;
+            }
+            if (v > bestAll) {
+                bestAll = v;
+                arg = k;
+            }
+        }
+        for (int i = i0; i <= i1; i++) {
+            for (int j = j0; j <= j1; j++) {
+                int cell = i * featureWidth + j;
+                for (int k = 0; k < numClasses(); k++) {
+                    scratch[k * cells() + cell] = logits[k * cells() + cell];
+                }
+            }
+        }
+        return new double[] {numClasses() == 1 ? 0 : own - best, arg};
+    }
+
+    /** Removal of one prototype channel or one group channel alone. */
+    private Removal single(int prototypeChannel, int groupChannel) {
+        boolean[] p = new boolean[head.numPrototypes()];
+        boolean[] g = new boolean[head.numGroups()];
+        if (prototypeChannel >= 0) {
+            p[prototypeChannel] = true;
+        }
+        if (groupChannel >= 0) {
+            g[groupChannel] = true;
+        }
+        return new Removal(p, g, true);
+    }
+
     private static final Comparator<PrototypeEvidence> BY_PROTOTYPE_CONTRIBUTION =
             Comparator.comparingDouble((PrototypeEvidence e) -> -Math.abs(e.contribution()));
 
-    private PrototypeEvidence prototypeEvidence(int channel, double weight, int cell) {
+    private PrototypeEvidence prototypeEvidence(int channel, double weight, int cell, double margin, boolean decisive) {
         ModelCard.Prototype p = head.card().prototypes().get(channel);
         double g = prototypes[channel * cells() + cell];
-        return new PrototypeEvidence(p.id(), channel, p.classId(), p.scale(), weight, g, weight * g, p);
+        return new PrototypeEvidence(p.id(), channel, p.classId(), p.scale(), weight, g, weight * g, margin, decisive, p);
     }
 
     /**

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.HashSet;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -41,6 +42,7 @@ import javax.imageio.ImageIO;
  * @param groups the active groups, in channel order (ScaleProtoSeg only)
  * @param threshold the group-weight threshold applied before export, or null
  * @param provenance where the model came from
+ * @param edits the edits made to the deployed model, oldest first (empty for an exported model)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelCard(
@@ -55,7 +57,8 @@ public record ModelCard(
         List<Prototype> prototypes,
         List<Group> groups,
         Double threshold,
-        Provenance provenance) {
+        Provenance provenance,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Edit> edits) {
 
     /** The ONNX metadata_props key holding the card. */
     public static final String METADATA_KEY = "scaleprotoseg.card";
@@ -70,6 +73,41 @@ public record ModelCard(
         scales = scales == null ? List.of() : List.copyOf(scales);
         prototypes = prototypes == null ? List.of() : List.copyOf(prototypes);
         groups = groups == null ? List.of() : List.copyOf(groups);
+        edits = edits == null ? List.of() : List.copyOf(edits);
+    }
+
+    /** A card without edits (every model the exporter writes). */
+    public ModelCard(int formatVersion, ModelKind method, List<ClassInfo> classes, int ignoreLabel, Normalization normalization,
+            int outputStride, List<Double> mscScales, List<Scale> scales, List<Prototype> prototypes, List<Group> groups,
+            Double threshold, Provenance provenance) {
+        this(formatVersion, method, classes, ignoreLabel, normalization, outputStride, mscScales, scales, prototypes, groups,
+                threshold, provenance, List.of());
+    }
+
+    /**
+     * One edit of a deployed model ({@code scaleprotoseg edit}), oldest first in {@link #edits()}:
+     * the prototypes and groups it disabled (ids as the edited model named them), why, when, and
+     * the SHA-256 of the file it was made from.
+     *
+     * @param time when, ISO-8601 UTC
+     * @param reason the reason given
+     * @param prototypes ids of the disabled prototypes
+     * @param groups the disabled groups as {@code CLASS:K}
+     * @param sourceSha256 SHA-256 of the model file edited
+     */
+    public record Edit(String time, String reason, List<Integer> prototypes, List<String> groups, String sourceSha256) {
+        public Edit {
+            prototypes = prototypes == null ? List.of() : List.copyOf(prototypes);
+            groups = groups == null ? List.of() : List.copyOf(groups);
+        }
+    }
+
+    /** This card with one more edit and the given groups (their members after the edit). */
+    public ModelCard withEdit(Edit edit, List<Group> editedGroups) {
+        List<Edit> all = new ArrayList<>(edits);
+        all.add(edit);
+        return new ModelCard(formatVersion, method, classes, ignoreLabel, normalization, outputStride, mscScales, scales,
+                prototypes, editedGroups, threshold, provenance, all);
     }
 
     /** One class. */

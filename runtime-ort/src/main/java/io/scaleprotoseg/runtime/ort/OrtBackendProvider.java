@@ -12,18 +12,13 @@ import io.scaleprotoseg.sdk.ModelFormatException;
 import io.scaleprotoseg.sdk.spi.BackendProvider;
 import io.scaleprotoseg.sdk.spi.CacheDirectory;
 import io.scaleprotoseg.sdk.spi.EngineConfig;
+import io.scaleprotoseg.sdk.spi.FileDigest;
 import io.scaleprotoseg.sdk.spi.InferenceEngine;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.EnumSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -242,19 +237,13 @@ public final class OrtBackendProvider implements BackendProvider {
                 LOG.warn("optimised-model cache directory {} is not private ({}); used because {}=true", dir, shared,
                         CacheDirectory.ALLOW_SHARED);
             }
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            try (InputStream in = new DigestInputStream(Files.newInputStream(model), sha)) {
-                in.transferTo(OutputStream.nullOutputStream());
-            }
-            String hash = HexFormat.of().formatHex(sha.digest()).substring(0, 32);
+            String hash = FileDigest.sha256(model).substring(0, 32);
             String ep = backend == Backend.ORT_CUDA ? "cuda" + device : "cpu";
             return dir.resolve(hash + "-ort" + ortVersion + "-" + ep + ".onnx");
         } catch (IOException e) {
             throw new BackendUnavailableException(ErrorCode.BACKEND_UNAVAILABLE,
                     "optimised-model cache directory " + dir + " is not usable: " + e.getMessage()
                             + "; choose a writable directory or drop optimizedModelCache", e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -199,9 +199,10 @@ public final class Datasets {
     /**
      * The classes a data format defines by itself (its official label space), by format name or
      * alias, or null for formats whose classes come with the data (the folder format) or for a name
-     * that is not a format. ADE20K's names come with its data; without it the 150 classes are numbered.
+     * that is not a format. ADE20K: the official names of objectInfo150.txt, built in (a data root's
+     * own class-name file may add synonyms, never other names).
      *
-     * @throws DatasetException when ADE20K's class list cannot be read
+     * @throws DatasetException never for the built-in formats (kept for formats whose tables are files)
      */
     public static LabelSpace builtInLabels(String format) throws DatasetException {
         String f = format.strip().toLowerCase(Locale.ROOT);
@@ -210,7 +211,7 @@ public final class Datasets {
             case "voc" -> VocDataset.LABELS;
             case "coco-stuff" -> CocoStuffDataset.LABELS;
             case "em" -> IsbiEmDataset.LABELS;
-            case "ade20k" -> Ade20kDataset.labels(Path.of(""));
+            case "ade20k" -> Ade20kDataset.builtInLabels();
             case "scenes" -> Scenes.LABELS;
             case "fashion-mnist" -> FashionMnistScenes.LABELS;
             default -> null;

@@ -17,7 +17,8 @@ import java.util.TreeSet;
  * strings, e.g. from {@code --data-option key=value}):
  * <ul>
  *   <li>{@code folder} (generic): {@link FolderDataset}.
- *   <li>{@code cityscapes}: {@link CityscapesDataset}.
+ *   <li>{@code cityscapes}: {@link CityscapesDataset}; {@code labels=trainIds} reads the
+ *       gtFine_labelTrainIds.png files instead of the release's gtFine_labelIds.png.
  *   <li>{@code voc} (pascal, voc2012): {@link VocDataset}; {@code trainAug=true} reads the SBD
  *       train_aug list for the train split.
  *   <li>{@code ade20k} (ade): {@link Ade20kDataset}.
@@ -59,7 +60,7 @@ public final class Datasets {
 
     private static final Map<String, Set<String>> OPTIONS = Map.of(
             "folder", Set.of("limit"),
-            "cityscapes", Set.of("limit"),
+            "cityscapes", Set.of("limit", "labels"),
             "voc", Set.of("limit", "trainAug"),
             "ade20k", Set.of("limit"),
             "em", Set.of("limit", "valSlices"),
@@ -99,7 +100,8 @@ public final class Datasets {
         }
         SegmentationDataset ds = switch (fmt) {
             case "folder" -> FolderDataset.open(root, split);
-            case "cityscapes" -> CityscapesDataset.open(root, split);
+            case "cityscapes" -> CityscapesDataset.open(root, split, opts.containsKey("labels")
+                    ? CityscapesDataset.LabelFiles.parse(opts.get("labels")) : CityscapesDataset.LabelFiles.LABEL_IDS);
             case "voc" -> VocDataset.open(root, split, bool(opts, "trainAug", false));
             case "ade20k" -> Ade20kDataset.open(root, split);
             case "em" -> IsbiEmDataset.open(root, split, integer(opts, "valSlices", IsbiEmDataset.DEFAULT_VAL_SLICES));

@@ -92,7 +92,8 @@ final class FileDataset implements SegmentationDataset {
 
     static void checkSize(Path image, int w, int h, Path label, String kind, ImageFiles.Values raw) throws DatasetException {
         if (raw.width() != w || raw.height() != h) {
-            throw new DatasetException("image " + image + " is " + w + "x" + h + " but its " + kind + " " + label + " is "
+            throw new DatasetException(DatasetException.SIZE, "image " + image + " is " + w + "x" + h + " but its " + kind
+                    + " " + label + " is "
                     + raw.width() + "x" + raw.height() + "; they must have the same size");
         }
     }

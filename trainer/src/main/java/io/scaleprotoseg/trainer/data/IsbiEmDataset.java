@@ -2,6 +2,9 @@ package io.scaleprotoseg.trainer.data;
 
 import io.scaleprotoseg.sdk.ModelCard.ClassInfo;
 import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -16,9 +19,11 @@ import java.util.Locale;
  * ROOT/test-volume.tif     optional, 30 slices without labels
  * </pre>
  *
- * <p>Two classes, 0 membrane and 1 cell; label samples at or above half the bit range (128 for
- * 8-bit) are cell, the others membrane, so there is no void in the data (the label space still
- * declares 255 for padding). Grey slices are replicated into RGB.
+ * <p>Two classes, 0 membrane (black) and 1 cell (white), read through the file's colour model: 8- or
+ * 16-bit grey pages hold 0 and the largest value, bilevel (1-bit) pages palette indices of black and
+ * white in either polarity. Any other value is refused with the slice and pixel (never thresholded),
+ * so there is no void in the data (the label space still declares 255 for padding). Grey slices are
+ * replicated into RGB.
  *
  * <p><b>Splits:</b> there is one labelled volume, so the last {@code valSlices} slices (default 5)
  * are val and the slices before them train (slice order is depth, so the two sets are contiguous
@@ -108,20 +113,45 @@ public final class IsbiEmDataset implements SegmentationDataset {
                         + labelFile + " slice " + s + " is " + lp.getWidth() + "x" + lp.getHeight()
                         + "; they must have the same size");
             }
-            int bits = lp.getColorModel().getComponentSize(0);
-            if (lp.getRaster().getNumBands() != 1) {
-                throw new DatasetException("EM labels " + labelFile + " slice " + s + " has " + lp.getRaster().getNumBands()
-                        + " channels; expected grey");
-            }
-            int half = 1 << (bits - 1);
-            int[] raw = lp.getRaster().getSamples(0, 0, w, h, 0, new int[w * h]);
-            for (int p = 0; p < raw.length; p++) {
-                raw[p] = raw[p] >= half ? 1 : 0;
-            }
-            lab[i] = raw;
+            lab[i] = binaryLabels(lp, labelFile, s);
             ids[i] = String.format(Locale.ROOT, "train-volume_%02d", s);
         }
         return new IsbiEmDataset("em/" + split.id(), ids, grey, lab, w, h);
+    }
+
+    /**
+     * Membrane 0 for black, cell 1 for white, through the file's own colour model: a bilevel (1-bit)
+     * page's samples are palette indices 0/1 (either polarity), an 8- or 16-bit page's 0 and the
+     * largest value. Any other value (a resampled or lossy copy) is refused with the pixel.
+     */
+    static int[] binaryLabels(BufferedImage page, Path file, int slice) throws DatasetException {
+        Raster raster = page.getRaster();
+        if (raster.getNumBands() != 1) {
+            throw new DatasetException("EM labels " + file + " slice " + slice + " has " + raster.getNumBands()
+                    + " channels; expected grey or bilevel");
+        }
+        int w = page.getWidth();
+        int h = page.getHeight();
+        int bits = raster.getSampleModel().getSampleSize(0);
+        ColorModel cm = page.getColorModel();
+        int[] raw = raster.getSamples(0, 0, w, h, 0, new int[w * h]);
+        int max = bits >= 31 ? Integer.MAX_VALUE : (1 << bits) - 1;
+        for (int p = 0; p < raw.length; p++) {
+            int v = raw[p];
+            int rgb = cm instanceof IndexColorModel icm ? icm.getRGB(v) & 0xffffff : v == 0 ? 0 : v == max ? 0xffffff : -1;
+            if (rgb == 0) {
+                raw[p] = 0;
+            } else if (rgb == 0xffffff) {
+                raw[p] = 1;
+            } else {
+                throw new DatasetException(DatasetException.LABEL_VALUE, "EM labels " + file + " slice " + slice + " has value "
+                        + v + " at (x=" + (p % w) + ", y=" + (p / w) + "): expected only black (" + (cm instanceof IndexColorModel
+                        ? "a palette entry of black" : "0") + ", membrane) and white (" + (cm instanceof IndexColorModel
+                        ? "a palette entry of white" : String.valueOf(max)) + ", cell); the ISBI labels are binary, so this "
+                        + "is a resampled, smoothed or lossy copy: use the original train-labels.tif");
+            }
+        }
+        return raw;
     }
 
     private static float[] greySlice(BufferedImage page, int w, int h, Path file, int slice) throws DatasetException {

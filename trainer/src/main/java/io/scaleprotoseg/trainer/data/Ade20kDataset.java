@@ -14,7 +14,7 @@ import java.util.List;
  * ROOT/images/{training,validation}/NAME.jpg
  * ROOT/annotations/{training,validation}/NAME.png    8-bit grey: 0 = void, 1..150 = classes
  * ROOT/objectInfo150.txt                            class names (also objectInfo150.csv, object150_info.csv)
- * ROOT/images/testing/NAME.jpg  or  ROOT/release_test/testing/NAME.jpg   test images, no labels
+ * ROOT/images/testing/NAME.jpg  or  release_test/testing/NAME.jpg inside or beside ROOT   test images, no labels
  * </pre>
  *
  * <p>ROOT may also be the folder holding {@code ADEChallengeData2016/}. Split train = training,
@@ -78,6 +78,26 @@ public final class Ade20kDataset {
     }
 
     /**
+     * The test images: images/testing/ of the data root, else the test release (release_test.zip:
+     * release_test/testing/) inside the data root, beside it, or in the folder given.
+     */
+    static Path testImages(Path root) {
+        Path base = resolveRoot(root);
+        List<Path> candidates = new ArrayList<>(List.of(base.resolve("images").resolve("testing"),
+                base.resolve("release_test").resolve("testing"), root.resolve("release_test").resolve("testing")));
+        Path parent = base.toAbsolutePath().normalize().getParent();
+        if (parent != null) {
+            candidates.add(parent.resolve("release_test").resolve("testing"));
+        }
+        for (Path c : candidates) {
+            if (Files.isDirectory(c)) {
+                return c;
+            }
+        }
+        return candidates.get(0);
+    }
+
+    /**
      * Opens one split.
      *
      * @throws DatasetException naming the directory or file at fault
@@ -88,10 +108,7 @@ public final class Ade20kDataset {
         Path imageDir;
         Path labelDir = null;
         if (split == Split.TEST) {
-            imageDir = base.resolve("images").resolve("testing");
-            if (!Files.isDirectory(imageDir)) {
-                imageDir = base.resolve("release_test").resolve("testing");
-            }
+            imageDir = testImages(root);
         } else {
             String dir = split == Split.TRAIN ? "training" : "validation";
             imageDir = base.resolve("images").resolve(dir);

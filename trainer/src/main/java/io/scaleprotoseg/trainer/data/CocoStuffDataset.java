@@ -1,5 +1,6 @@
 package io.scaleprotoseg.trainer.data;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,8 +12,12 @@ import java.util.List;
  * <pre>
  * ROOT/images/{train2017,val2017}/NAME.jpg
  * ROOT/stuffthingmaps_trainval2017/{train2017,val2017}/NAME.png    8-bit grey label maps
+ *   or ROOT/annotations/{train2017,val2017}/NAME.png                 (stuffthingmaps_trainval2017.zip
+ *                                                                      unzipped into annotations/)
  * ROOT/images/test2017/NAME.jpg                                    test images, no labels
  * </pre>
+ *
+ * <p>The label folder is the first of {@link #LABEL_DIRS} that holds the split's folder.
  *
  * <p>Label values are the COCO-Stuff ids minus one: 0..90 things (COCO ids 1..91), 91..181 stuff
  * (ids 92..182), 255 unlabelled (void). Eleven thing ids were never annotated (street sign, hat,
@@ -68,7 +73,21 @@ public final class CocoStuffDataset {
         LABELS = new LabelSpace(Palettes.classes(names, Palettes.generated(names.size())), 255);
     }
 
+    /** The label folders looked for under ROOT, in this order. */
+    public static final List<String> LABEL_DIRS = List.of("stuffthingmaps_trainval2017", "annotations");
+
     private CocoStuffDataset() {
+    }
+
+    /** The label folder of ROOT holding train2017/ or val2017/ ({@link #LABEL_DIRS}), or null. */
+    public static Path labelRoot(Path root) {
+        for (String d : LABEL_DIRS) {
+            Path p = root.resolve(d);
+            if (Files.isDirectory(p.resolve("train2017")) || Files.isDirectory(p.resolve("val2017"))) {
+                return p;
+            }
+        }
+        return null;
     }
 
     /** The compact class id (0..170) of a raw label value, 255 for void, -1 for values that are not used. */
@@ -89,7 +108,9 @@ public final class CocoStuffDataset {
             case TEST -> "test2017";
         };
         Path imageDir = root.resolve("images").resolve(dir);
-        Path labelDir = split == Split.TEST ? null : root.resolve("stuffthingmaps_trainval2017").resolve(dir);
+        Path labels = labelRoot(root);
+        Path labelDir = split == Split.TEST ? null
+                : (labels == null ? root.resolve(LABEL_DIRS.get(0)) : labels).resolve(dir);
         List<FileDataset.Entry> entries = FileDataset.pairedEntries(split, imageDir, labelDir, "label");
         return new FileDataset("coco-stuff/" + split.id(), LABELS, List.of(), entries,
                 new LabelMapping(TABLE, "COCO-Stuff values 0..181 except the 11 unused thing ids "

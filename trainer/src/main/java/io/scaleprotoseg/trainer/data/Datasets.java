@@ -19,8 +19,9 @@ import java.util.TreeSet;
  *   <li>{@code folder} (generic): {@link FolderDataset}.
  *   <li>{@code cityscapes}: {@link CityscapesDataset}; {@code labels=trainIds} reads the
  *       gtFine_labelTrainIds.png files instead of the release's gtFine_labelIds.png.
- *   <li>{@code voc} (pascal, voc2012): {@link VocDataset}; {@code trainAug=true} reads the SBD
- *       train_aug list for the train split.
+ *   <li>{@code voc} (pascal, voc2012): {@link VocDataset}; {@code trainAug=auto} (the default)
+ *       reads the SBD train_aug list for the train split when one is found, {@code true} requires
+ *       it, {@code false} reads train.txt.
  *   <li>{@code ade20k} (ade): {@link Ade20kDataset}.
  *   <li>{@code em} (isbi, isbi2012): {@link IsbiEmDataset}; {@code valSlices=N} (default 5).
  *   <li>{@code coco-stuff} (coco, cocostuff): {@link CocoStuffDataset}.
@@ -36,9 +37,10 @@ import java.util.TreeSet;
  * <ol>
  *   <li>{@code classes.txt} -> folder
  *   <li>{@code leftImg8bit/} and {@code gtFine/} -> cityscapes
- *   <li>{@code JPEGImages/} and {@code ImageSets/Segmentation/} (also under {@code VOC2012/} or
- *       {@code VOCdevkit/VOC2012/}) -> voc
- *   <li>{@code stuffthingmaps_trainval2017/} -> coco-stuff
+ *   <li>{@code JPEGImages/} and {@code ImageSets/Segmentation/} or {@code ImageSets/SegmentationAug/}
+ *       (also under {@code VOC2012/} or {@code VOCdevkit/VOC2012/}) -> voc
+ *   <li>{@code stuffthingmaps_trainval2017/}, or {@code images/} and
+ *       {@code annotations/{train2017,val2017}/} -> coco-stuff
  *   <li>{@code images/training/} or {@code annotations/training/} (also under
  *       {@code ADEChallengeData2016/}) -> ade20k
  *   <li>{@code train-volume.tif} or {@code test-volume.tif} -> em
@@ -102,7 +104,8 @@ public final class Datasets {
             case "folder" -> FolderDataset.open(root, split);
             case "cityscapes" -> CityscapesDataset.open(root, split, opts.containsKey("labels")
                     ? CityscapesDataset.LabelFiles.parse(opts.get("labels")) : CityscapesDataset.LabelFiles.LABEL_IDS);
-            case "voc" -> VocDataset.open(root, split, bool(opts, "trainAug", false));
+            case "voc" -> VocDataset.open(root, split, "auto".equalsIgnoreCase(opts.getOrDefault("trainAug", "auto").strip())
+                    ? null : bool(opts, "trainAug", false));
             case "ade20k" -> Ade20kDataset.open(root, split);
             case "em" -> IsbiEmDataset.open(root, split, integer(opts, "valSlices", IsbiEmDataset.DEFAULT_VAL_SLICES));
             case "coco-stuff" -> CocoStuffDataset.open(root, split);
@@ -132,10 +135,12 @@ public final class Datasets {
             return "cityscapes";
         }
         Path voc = VocDataset.resolveRoot(root);
-        if (Files.isDirectory(voc.resolve("JPEGImages")) && Files.isDirectory(voc.resolve("ImageSets").resolve("Segmentation"))) {
+        if (Files.isDirectory(voc.resolve("JPEGImages")) && (Files.isDirectory(voc.resolve("ImageSets").resolve("Segmentation"))
+                || Files.isDirectory(voc.resolve("ImageSets").resolve("SegmentationAug")))) {
             return "voc";
         }
-        if (Files.isDirectory(root.resolve("stuffthingmaps_trainval2017"))) {
+        if (Files.isDirectory(root.resolve("stuffthingmaps_trainval2017"))
+                || (Files.isDirectory(root.resolve("images")) && CocoStuffDataset.labelRoot(root) != null)) {
             return "coco-stuff";
         }
         Path ade = Ade20kDataset.resolveRoot(root);
@@ -152,8 +157,9 @@ public final class Datasets {
             }
         }
         throw new DatasetException("cannot tell the data format of " + root + ": expected classes.txt (folder), "
-                + "leftImg8bit/ + gtFine/ (cityscapes), JPEGImages/ + ImageSets/Segmentation/ (voc), "
-                + "stuffthingmaps_trainval2017/ (coco-stuff), images/training/ (ade20k), train-volume.tif (em) or "
+                + "leftImg8bit/ + gtFine/ (cityscapes), JPEGImages/ + ImageSets/Segmentation[Aug]/ (voc), "
+                + "stuffthingmaps_trainval2017/ or images/ + annotations/train2017/ (coco-stuff), images/training/ "
+                + "(ade20k), train-volume.tif (em) or "
                 + "train-images-idx3-ubyte[.gz] (fashion-mnist); or name the format explicitly");
     }
 

@@ -77,7 +77,9 @@ final class FileDataset implements SegmentationDataset {
             lab = new int[w * h];
             Arrays.fill(lab, labels.ignoreLabel());
         } else {
-            ImageFiles.Values raw = ImageFiles.readValues(e.label(), "label");
+            // SBD's class labels come as MATLAB files (VocDataset reads them directly)
+            ImageFiles.Values raw = e.label().getFileName().toString().endsWith(".mat")
+                    ? SbdLabelFile.read(e.label()) : ImageFiles.readValues(e.label(), "label");
             checkSize(e.image(), w, h, e.label(), "label", raw);
             lab = mapping.apply(raw.values(), w, e.label(), "label");
         }

@@ -22,8 +22,9 @@ import java.util.Locale;
  * bicycle 33 -> 18); the other ids of the table (0..6, 9, 10, 14..16, 18, 29, 30) are void (255), and
  * so is 255 (license plate's id -1 as some tools store it). Any other value (34..254, or above 255 in
  * a 16-bit file such as gtFine_instanceIds) is refused with the file, the pixel and the likely cause,
- * and so is a file that only holds 0..18 and 255: that is a labelTrainIds image under the labelIds
- * name. Colours are the official ones. Sample ids are {@code CITY_SEQ_FRAME}; samples are ordered by
+ * and so is a file whose values all lie in 0..18 and 255 and that holds 255 or an id of 7..18 with
+ * none of 19..33 (no sky, vegetation, vehicle, person or sign): that is a labelTrainIds image under
+ * the labelIds name. Colours are the official ones. Sample ids are {@code CITY_SEQ_FRAME}; samples are ordered by
  * city, then file name.
  *
  * <p><b>{@code labels=trainIds}</b> ({@link LabelFiles#TRAIN_IDS}) reads the
@@ -137,10 +138,11 @@ public final class CityscapesDataset {
                     if (split != Split.TEST) {
                         Path other = labelDir.resolve(cityDir.getFileName().toString()).resolve(id
                                 + (labelFiles == LabelFiles.LABEL_IDS ? LabelFiles.TRAIN_IDS : LabelFiles.LABEL_IDS).suffix());
-                        throw new DatasetException("image " + image + " has no label: expected " + label
+                        FileDataset.unpaired("image " + image + " has no label: expected " + label
                                 + (!Files.isRegularFile(other) ? "" : labelFiles == LabelFiles.LABEL_IDS
                                         ? "; only " + other.getFileName() + " is there: use --data-option labels=trainIds"
                                         : "; only " + other.getFileName() + " is there: drop --data-option labels=trainIds"));
+                        continue;
                     }
                     label = null;
                 }
@@ -166,15 +168,19 @@ public final class CityscapesDataset {
         return new LabelMapping(table, "Cityscapes labelIds 0.." + MAX_LABEL_ID + " (or 255, void)") {
             @Override
             String wrongKind(int[] raw) {
-                // official labelIds never hold 255, and a real street scene has ids above 18 (sky, person, car ...)
+                // official labelIds never hold 255, and a street scene has ids above 18 (sky, vegetation, car,
+                // person ...); a trainIds image holds 0..18 and 255 only. Void-only files (0..6, the test
+                // split's placeholders) are left alone.
                 boolean has255 = false;
+                boolean hasClass = false;
                 for (int v : raw) {
                     if (v > 18 && v != 255) {
                         return null;
                     }
                     has255 |= v == 255;
+                    hasClass |= v >= 7 && v <= 18;
                 }
-                return has255 ? "holds only the values 0..18 and 255: this looks like a trainIds image (gtFine_labelTrainIds) "
+                return has255 || hasClass ? "holds only the values 0..18 and 255: this looks like a trainIds image (gtFine_labelTrainIds) "
                         + "saved under the labelIds name; read trainIds files with --data-option labels=trainIds, or use "
                         + "the release's gtFine_labelIds.png files" : null;
             }

@@ -21,6 +21,8 @@ public class DatasetException extends ScaleProtoSegException {
     public static final String LOSSY_LABEL = "label file with lossy JPEG data";
     /** An image and its label of different sizes. */
     public static final String SIZE = "image and label sizes differ";
+    /** An image without its label, or a label without its image. */
+    public static final String UNPAIRED = "file without its image or label";
     /** A file that cannot be decoded. */
     public static final String UNREADABLE = "unreadable file";
 

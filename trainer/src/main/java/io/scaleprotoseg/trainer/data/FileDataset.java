@@ -102,6 +102,44 @@ final class FileDataset implements SegmentationDataset {
 
     // ---- listing helpers shared by the readers ----
 
+    /** Unpaired files a scan collects instead of failing at the first; null outside a scan. */
+    private static final ThreadLocal<List<String>> UNPAIRED = new ThreadLocal<>();
+
+    /**
+     * An image without its label or a label without its image: an error, except inside
+     * {@link #collectUnpaired}, where the message is recorded and the reader skips the file.
+     */
+    static void unpaired(String message) throws DatasetException {
+        List<String> collected = UNPAIRED.get();
+        if (collected == null) {
+            throw new DatasetException(DatasetException.UNPAIRED, message);
+        }
+        collected.add(message);
+    }
+
+    /** Something a reader does, with unpaired files collected rather than failing on the first. */
+    interface Opening<T> {
+        T open() throws DatasetException;
+    }
+
+    /**
+     * Runs {@code opening} on this thread collecting unpaired files into {@code into} (a scan of a
+     * whole data set wants all of them, training fails on the first).
+     */
+    static <T> T collectUnpaired(List<String> into, Opening<T> opening) throws DatasetException {
+        List<String> previous = UNPAIRED.get();
+        UNPAIRED.set(into);
+        try {
+            return opening.open();
+        } finally {
+            if (previous == null) {
+                UNPAIRED.remove();
+            } else {
+                UNPAIRED.set(previous);
+            }
+        }
+    }
+
     /** Regular files in {@code dir} whose lower-case name passes {@code filter}, sorted by name. */
     /**
      * The images of {@code imageDir} (jpg, jpeg, png) paired with the PNG label of the same stem in
@@ -124,7 +162,8 @@ final class FileDataset implements SegmentationDataset {
             if (labelDir != null) {
                 label = labelDir.resolve(id + ".png");
                 if (!Files.isRegularFile(label)) {
-                    throw new DatasetException("image " + image + " has no label: expected " + label);
+                    unpaired("image " + image + " has no label: expected " + label);
+                    continue;
                 }
             }
             entries.add(new Entry(id, image, label, null));

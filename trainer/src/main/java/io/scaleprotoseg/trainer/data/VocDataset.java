@@ -166,8 +166,9 @@ public final class VocDataset {
                 }
             }
             if (label == null && split != Split.TEST) {
-                throw new DatasetException("image " + image + " listed in " + listFile + " has no label: expected "
+                FileDataset.unpaired("image " + image + " listed in " + listFile + " has no label: expected "
                         + String.join(" or ", tried.stream().map(Path::toString).toList()));
+                continue;
             }
             entries.add(new FileDataset.Entry(id, image, label, null));
         }

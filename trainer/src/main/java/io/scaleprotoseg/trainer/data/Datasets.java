@@ -23,8 +23,11 @@ import java.util.TreeSet;
  *       reads the SBD train_aug list for the train split when one is found, {@code true} requires
  *       it, {@code false} reads train.txt.
  *   <li>{@code ade20k} (ade): {@link Ade20kDataset}.
- *   <li>{@code em} (isbi, isbi2012): {@link IsbiEmDataset}; {@code valSlices=N} (default 5).
- *   <li>{@code coco-stuff} (coco, cocostuff): {@link CocoStuffDataset}.
+ *   <li>{@code em} (isbi, isbi2012): {@link IsbiEmDataset}; {@code valSplit=drawn} (the default:
+ *       {@code valSlices} slices, default 10, drawn with {@code valSeed}, default 42, as the
+ *       reference) or {@code valSplit=last} (the last {@code valSlices} slices, default 5).
+ *   <li>{@code coco-stuff} (coco, cocostuff): {@link CocoStuffDataset}; {@code classes=182} for the
+ *       reference's 182-class id layout (default 171).
  *   <li>{@code fashion-mnist} (fmnist): {@link FashionMnistScenes}; root is the folder of the IDX
  *       files (default: Debian's {@link FashionMnistScenes#DEBIAN_DIRECTORY}); {@code seed},
  *       {@code width}, {@code height}, {@code count} (samples in this split).
@@ -65,8 +68,8 @@ public final class Datasets {
             "cityscapes", Set.of("limit", "labels"),
             "voc", Set.of("limit", "trainAug"),
             "ade20k", Set.of("limit"),
-            "em", Set.of("limit", "valSlices"),
-            "coco-stuff", Set.of("limit"),
+            "em", Set.of("limit", "valSplit", "valSlices", "valSeed"),
+            "coco-stuff", Set.of("limit", "classes"),
             "fashion-mnist", Set.of("limit", "seed", "width", "height", "count"),
             "scenes", Set.of("limit", "seed", "width", "height", "count"));
 
@@ -107,8 +110,13 @@ public final class Datasets {
             case "voc" -> VocDataset.open(root, split, "auto".equalsIgnoreCase(opts.getOrDefault("trainAug", "auto").strip())
                     ? null : bool(opts, "trainAug", false));
             case "ade20k" -> Ade20kDataset.open(root, split);
-            case "em" -> IsbiEmDataset.open(root, split, integer(opts, "valSlices", IsbiEmDataset.DEFAULT_VAL_SLICES));
-            case "coco-stuff" -> CocoStuffDataset.open(root, split);
+            case "em" -> em(root, split, opts);
+            case "coco-stuff" -> CocoStuffDataset.open(root, split, switch (opts.getOrDefault("classes", "171").strip()) {
+                case "171" -> false;
+                case "182" -> true;
+                default -> throw new DatasetException("data option classes=" + opts.get("classes") + ": expected 171 (the "
+                        + "classes that occur, the default) or 182 (the reference's id layout)");
+            });
             case "fashion-mnist" -> fashionMnist(root, split, opts);
             case "scenes" -> scenes(split, opts);
             default -> throw new IllegalStateException(fmt);
@@ -206,7 +214,7 @@ public final class Datasets {
 
     /**
      * The classes a data format defines by itself (its official label space), by format name or
-     * alias, or null for formats whose classes come with the data (the folder format) or for a name
+     * alias ({@code coco-stuff-182}: the reference's 182-class COCO-Stuff layout), or null for formats whose classes come with the data (the folder format) or for a name
      * that is not a format. ADE20K: the official names of objectInfo150.txt, built in (a data root's
      * own class-name file may add synonyms, never other names).
      *
@@ -218,6 +226,7 @@ public final class Datasets {
             case "cityscapes" -> CityscapesDataset.LABELS;
             case "voc" -> VocDataset.LABELS;
             case "coco-stuff" -> CocoStuffDataset.LABELS;
+            case "coco-stuff-182" -> CocoStuffDataset.LABELS_182;
             case "em" -> IsbiEmDataset.LABELS;
             case "ade20k" -> Ade20kDataset.builtInLabels();
             case "scenes" -> Scenes.LABELS;
@@ -236,6 +245,28 @@ public final class Datasets {
             throw new DatasetException("unknown data format '" + format + "'; known: " + String.join(", ", FORMATS));
         }
         return f;
+    }
+
+    private static SegmentationDataset em(Path root, Split split, Map<String, String> opts) throws DatasetException {
+        String mode = opts.getOrDefault("valSplit", "drawn").strip().toLowerCase(Locale.ROOT);
+        return switch (mode) {
+            case "drawn" -> {
+                long seed = longValue(opts, "valSeed", IsbiEmDataset.REFERENCE_SEED);
+                if (seed < 0) {
+                    throw new DatasetException("data option valSeed=" + seed + " is negative");
+                }
+                yield IsbiEmDataset.open(root, split, integer(opts, "valSlices", IsbiEmDataset.REFERENCE_VAL_SLICES), seed);
+            }
+            case "last" -> {
+                if (opts.containsKey("valSeed")) {
+                    throw new DatasetException("data option valSeed applies to valSplit=drawn, not valSplit=last");
+                }
+                yield IsbiEmDataset.open(root, split, integer(opts, "valSlices", IsbiEmDataset.DEFAULT_VAL_SLICES));
+            }
+            default -> throw new DatasetException("data option valSplit=" + opts.get("valSplit")
+                    + ": expected drawn (the default: slices drawn with valSeed, as the reference) or last (the last "
+                    + "valSlices slices)");
+        };
     }
 
     private static SegmentationDataset scenes(Split split, Map<String, String> opts) throws DatasetException {

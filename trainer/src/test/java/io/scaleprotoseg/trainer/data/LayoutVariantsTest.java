@@ -7,11 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.scaleprotoseg.sdk.ModelKind;
+import io.scaleprotoseg.trainer.phase.Presets;
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import us.hebi.matlab.mat.format.Mat5;
@@ -158,5 +165,65 @@ class LayoutVariantsTest {
             assertTrue(Arrays.stream(test.get(0).labels()).allMatch(v -> v == 255));
         }
         assertEquals(1, Datasets.open(root, Split.TRAIN).size());
+    }
+
+    // ---------------------------------------------------------------- reference-compatible settings
+
+    @Test
+    void emValidationIsTenSlicesDrawnWithSeed42ByDefaultAndTheLastSlicesOnRequest() throws Exception {
+        List<BufferedImage> volume = new ArrayList<>();
+        List<BufferedImage> labels = new ArrayList<>();
+        for (int s = 0; s < 30; s++) {
+            volume.add(Fixtures.grey(W, H, Fixtures.labels(W, H, s)));
+            labels.add(Fixtures.grey(W, H, Fixtures.labels(W, H, 255, 0, 0, 0)));
+        }
+        Fixtures.tiff(root.resolve("train-volume.tif"), volume);
+        Fixtures.tiff(root.resolve("train-labels.tif"), labels);
+        SegmentationDataset val = Datasets.open(root, Split.VAL);
+        SegmentationDataset train = Datasets.open(root, Split.TRAIN);
+        assertEquals(10, val.size());
+        assertEquals(20, train.size());
+        int[] drawn = IsbiEmDataset.drawnValSlices(30, 10, 42);
+        Set<String> all = new TreeSet<>();
+        for (int i = 0; i < 10; i++) {
+            assertEquals(String.format(Locale.ROOT, "train-volume_%02d", drawn[i]), val.get(i).id());
+            all.add(val.get(i).id());
+        }
+        for (int i = 0; i < 20; i++) {
+            assertTrue(all.add(train.get(i).id()), "train and val are disjoint");
+        }
+        assertEquals(30, all.size());
+        assertTrue(drawn[9] - drawn[0] > 9, "drawn, not a contiguous block: " + Arrays.toString(drawn));
+        assertArrayEquals(drawn, IsbiEmDataset.drawnValSlices(30, 10, 42), "the same slices every time");
+        assertTrue(!Arrays.equals(drawn, IsbiEmDataset.drawnValSlices(30, 10, 7)), "another seed draws others");
+
+        SegmentationDataset last = Datasets.open("em", root, Split.VAL, Map.of("valSplit", "last"));
+        assertEquals(List.of("train-volume_25", "train-volume_29"), List.of(last.get(0).id(), last.get(4).id()));
+        DatasetException e = assertThrows(DatasetException.class,
+                () -> Datasets.open("em", root, Split.VAL, Map.of("valSplit", "random")));
+        assertEquals("data option valSplit=random: expected drawn (the default: slices drawn with valSeed, as the "
+                + "reference) or last (the last valSlices slices)", e.getMessage());
+    }
+
+    @Test
+    void cocoStuff182KeepsTheReferenceIdLayout() throws Exception {
+        LabelSpace l182 = Datasets.builtInLabels("coco-stuff-182");
+        assertEquals(182, l182.numClasses());
+        assertEquals("street sign", l182.classes().get(11).name());
+        assertEquals("stop sign", l182.classes().get(12).name());
+        assertEquals("hair brush", l182.classes().get(90).name());
+        assertEquals("wood", l182.classes().get(181).name());
+        Fixtures.jpg(root.resolve("images/train2017/000000000009.jpg"), W, H, 3);
+        Fixtures.greyPng(root.resolve("annotations/train2017/000000000009.png"),
+                Fixtures.labels(W, H, 255, 0, 0, 0, 1, 0, 91, 2, 0, 181, 3, 0, 12, 4, 0, 11), W, H);
+        SegmentationDataset ds = Datasets.open("coco-stuff", root, Split.TRAIN, Map.of("classes", "182"));
+        assertEquals("coco-stuff-182/train", ds.name());
+        int[] l = ds.get(0).labels();
+        assertEquals(List.of(0, 91, 181, 12, 11, 255), List.of(l[0], l[1], l[2], l[3], l[4], l[5]));
+        DatasetException e = assertThrows(DatasetException.class, () -> Datasets.open(root, Split.TRAIN).get(0));
+        assertTrue(e.getMessage().contains("has value 11 at (x=4, y=0)"), "the 171-class default refuses it: " + e.getMessage());
+        assertEquals(182 * 12, Presets.get("coco-stuff-182",
+                ModelKind.SCALEPROTOSEG).network().numPrototypes());
+        assertEquals("coco-stuff-182", Presets.forFormat("coco", Map.of("classes", "182")));
     }
 }

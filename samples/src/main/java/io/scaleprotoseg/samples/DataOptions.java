@@ -29,7 +29,7 @@ final class DataOptions {
 
     @Option(names = "--data-option", paramLabel = "KEY=VALUE",
             description = "a format option, repeatable: limit=N (all formats); seed, width, height, count (scenes, "
-                    + "fashion-mnist); trainAug=true (voc); valSlices=N (em)")
+                    + "fashion-mnist); labels=trainIds (cityscapes); trainAug=auto|true|false (voc); valSplit=drawn|last, valSlices=N, valSeed=S (em)")
     List<String> options = new ArrayList<>();
 
     /** Whether any data option was given on the command line. */

@@ -44,7 +44,7 @@ import picocli.CommandLine.Option;
             "Backbone weights (torchvision ResNet, deeplab_pytorch COCO init) are for 'train --weights', not import."
         })
 final class ImportCommand extends CommandBase {
-    static final String DATA_SETS = "cityscapes, pascal, ade20k, coco-stuff, em";
+    static final String DATA_SETS = "cityscapes, pascal, ade20k, coco-stuff, coco-stuff-182 (the reference's 182 outputs), em";
 
     @Option(names = "--checkpoint", required = true, paramLabel = "FILE.pth",
             description = "the reference checkpoint (torch.save file)")

@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             AnalyzeCommand.class,
             QuickstartCommand.class,
             TrainCommand.class,
+            DataCommand.class,
             EvalCommand.class,
             ExportCommand.class,
             ImportCommand.class,
@@ -59,6 +60,6 @@ public final class ScaleProtoSegCli implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing command: use one of demo, info, segment, explain, quickstart, train, eval, export, analyze, trt-build");
+                "missing command: use one of demo, info, segment, explain, quickstart, train, data, eval, export, analyze, trt-build");
     }
 }

@@ -48,7 +48,9 @@ import picocli.CommandLine;
                 + "fine-tune (ProtoSeg then prunes and fine-tunes again; DeepLabv2 stops after joint training). "
                 + "ScaleProtoSeg continues with stage 2: group warm-up, group joint training and thresholding, "
                 + "unless --stage1-only.",
-            "The settings come from --preset (the paper's per data set, or the CPU-sized 'scenes', the default) and "
+            "The settings come from --preset (the paper's per data set, or the CPU-sized 'scenes'; without --preset, the "
+                + "data set's own for Cityscapes, Pascal VOC, ADE20K, COCO-Stuff and EM data, said on stderr, else "
+                + "'scenes') and "
                 + "every one of them can be overridden below (or with --set NAME=VALUE by its configuration name). "
                 + "Without --data it trains on the built-in synthetic street scenes, generated on the fly. "
                 + "RUN_DIR receives config.json, data.json (the data arguments), metrics.jsonl (one JSON line per "
@@ -107,8 +109,8 @@ final class TrainCommand extends CommandBase {
 
     // ---- what and where -------------------------------------------------------------------
     @Option(names = "--preset", paramLabel = "NAME", completionCandidates = PresetNames.class,
-            description = "settings preset: ${COMPLETION-CANDIDATES} (default: " + DEFAULT_PRESET + "; with --resume: "
-                    + "the run's own settings)")
+            description = "settings preset: ${COMPLETION-CANDIDATES} (default: the data set's own preset for cityscapes, "
+                    + "voc, ade20k, coco-stuff and em data, else " + DEFAULT_PRESET + "; with --resume: the run's own settings)")
     String preset;
 
     @Option(names = "--method", converter = MethodConverter.class, paramLabel = "METHOD",
@@ -280,8 +282,28 @@ final class TrainCommand extends CommandBase {
         return 0;
     }
 
+    /**
+     * Without --preset: the preset made for the data's format (the paper's settings for Cityscapes,
+     * Pascal VOC, ADE20K, COCO-Stuff and EM data), said on stderr with the reason; the CPU-sized
+     * scenes preset for the built-in scenes, folder and fashion-mnist data.
+     */
+    private String dataPreset() throws DatasetException {
+        if (data.isScenes() || data.data == null) {
+            return DEFAULT_PRESET;
+        }
+        String format = data.resolvedFormat();
+        String made = Presets.forFormat(format, data.parsedOptions());
+        if (made == null) {
+            return DEFAULT_PRESET;
+        }
+        err().println("note: no --preset given: using preset " + made + ", the paper's settings for " + format + " data, "
+                + "because " + data.describe() + " is " + (data.format == null ? "detected as " : "given as ") + format
+                + "; --preset " + DEFAULT_PRESET + " gives the small CPU settings");
+        return made;
+    }
+
     /** The preset, or on resume the run's saved settings (which --preset and --method must then match). */
-    private TrainingConfig baseConfig(TrainingConfig saved) {
+    private TrainingConfig baseConfig(TrainingConfig saved) throws DatasetException {
         if (saved != null) {
             if (preset != null && !preset.strip().equalsIgnoreCase(saved.preset())) {
                 throw new UserError("--preset " + preset + ": run " + out + " was started with preset " + saved.preset()
@@ -293,7 +315,7 @@ final class TrainCommand extends CommandBase {
             }
             return saved;
         }
-        String name = preset == null ? DEFAULT_PRESET : preset.strip();
+        String name = preset == null ? dataPreset() : preset.strip();
         if (!Presets.NAMES.contains(name.toLowerCase(Locale.ROOT))) {
             // like any value picocli rejects: a usage error (exit 2)
             throw new CommandLine.ParameterException(spec.commandLine(), "--preset " + preset + ": unknown preset; use one of "

@@ -85,7 +85,7 @@ class ImportCommandTest {
         assertTrue(r.err().contains("has 3 classes but the classes given (--classes) name 19"), r.err());
         r = Cli.run("import", "--checkpoint", group, "--classes", "mars", "--out", out);
         assertEquals(1, r.exit(), r.toString());
-        assertTrue(r.err().contains("--classes mars: neither a data set (cityscapes, pascal, ade20k, coco-stuff, em) nor a "
+        assertTrue(r.err().contains("--classes mars: neither a data set (cityscapes, pascal, ade20k, coco-stuff, coco-stuff-182 (the reference's 182 outputs), em) nor a "
                 + "classes.txt file"), r.err());
         Path hostile = dir.resolve("hostile.pth");
         TorchFileWriter.writeZip(hostile, "hostile", new TorchFileWriter.Call("subprocess", "call", List.of("id")));

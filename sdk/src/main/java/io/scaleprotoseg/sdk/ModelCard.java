@@ -110,8 +110,26 @@ public record ModelCard(
                 prototypes, editedGroups, threshold, provenance, all);
     }
 
-    /** One class. */
-    public record ClassInfo(int id, String name, String color) {
+    /**
+     * One class.
+     *
+     * @param id the class id, 0..C-1
+     * @param name the class name shown in reports and explanations
+     * @param color #RRGGBB
+     * @param synonyms the other names a data set gives the class (ADE20K's "person, individual,
+     *     someone, ..."), the name first; empty when it gives none (then omitted from the JSON)
+     */
+    public record ClassInfo(int id, String name, String color,
+            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> synonyms) {
+        public ClassInfo {
+            synonyms = synonyms == null ? List.of() : List.copyOf(synonyms);
+        }
+
+        /** A class without synonyms. */
+        public ClassInfo(int id, String name, String color) {
+            this(id, name, color, List.of());
+        }
+
         /** The colour as 0xRRGGBB. */
         @JsonIgnore
         public int rgb() {

@@ -46,6 +46,21 @@ class ModelCardTest {
     }
 
     @Test
+    void classSynonymsRoundTripAndAreAbsentFromTheJsonWhenEmpty() throws Exception {
+        ModelCard plain = card(p -> p, groups());
+        assertTrue(!plain.toJson().contains("synonyms"), "a card without synonyms is written as before");
+        List<ModelCard.ClassInfo> named = List.of(new ModelCard.ClassInfo(0, "person", "#804080",
+                List.of("person", "individual", "someone")), new ModelCard.ClassInfo(1, "car", "#00008e"));
+        ModelCard c = new ModelCard(plain.formatVersion(), plain.method(), named, plain.ignoreLabel(), plain.normalization(),
+                plain.outputStride(), plain.mscScales(), plain.scales(), plain.prototypes(), plain.groups(), plain.threshold(),
+                plain.provenance());
+        ModelCard back = ModelCard.fromJson(c.toJson(), "test");
+        assertEquals(List.of("person", "individual", "someone"), back.classes().get(0).synonyms());
+        assertEquals(List.of(), back.classes().get(1).synonyms());
+        assertEquals(c, back);
+    }
+
+    @Test
     void unknownFieldsOfTheSameVersionAreIgnored() throws Exception {
         String json = card(p -> p, groups()).toJson().replaceFirst("\\{", "{\"addedLater\":{\"x\":1},");
         assertEquals(2, ModelCard.fromJson(json, "test").numClasses());

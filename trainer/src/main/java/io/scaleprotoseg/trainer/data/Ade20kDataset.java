@@ -1,7 +1,6 @@
 package io.scaleprotoseg.trainer.data;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import io.scaleprotoseg.sdk.ModelCard.ClassInfo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,15 +13,16 @@ import java.util.List;
  * <pre>
  * ROOT/images/{training,validation}/NAME.jpg
  * ROOT/annotations/{training,validation}/NAME.png    8-bit grey: 0 = void, 1..150 = classes
- * ROOT/objectInfo150.csv                            optional class names
- * ROOT/images/testing/NAME.jpg  or  ROOT/release_test/testing/NAME.jpg   test images, no labels
+ * ROOT/objectInfo150.txt                            class names (also objectInfo150.csv, object150_info.csv)
+ * ROOT/images/testing/NAME.jpg  or  release_test/testing/NAME.jpg inside or beside ROOT   test images, no labels
  * </pre>
  *
  * <p>ROOT may also be the folder holding {@code ADEChallengeData2016/}. Split train = training,
  * val = validation. Labels are shifted by one: value 0 becomes void 255, value v in 1..150 becomes
- * class v - 1; values above 150 are errors. Class names come from objectInfo150.csv (columns
- * Idx,Ratio,Train,Val,Name; the first synonym of Name, e.g. "person" of "person;individual;someone"),
- * else "class1".."class150". Colours: the fixed generated palette {@link Palettes#generated}(150).
+ * class v - 1; values above 150 are errors. Class names come from the release's objectInfo150.txt
+ * or one of the csv variants ({@link Ade20kClassNames}: the first synonym is the name, e.g. "person"
+ * of "person, individual, someone", all synonyms are kept), else the official names built in.
+ * Colours: the fixed generated palette {@link Palettes#generated}(150).
  * The test split has no labels: all void.
  */
 public final class Ade20kDataset {
@@ -32,60 +32,69 @@ public final class Ade20kDataset {
     private Ade20kDataset() {
     }
 
-    /** {@code root}, or its ADEChallengeData2016/ sub-folder when root does not hold images/. */
+    /** {@code root}, or its ADEChallengeData2016/ sub-folder when there is one and root does not hold images/. */
     public static Path resolveRoot(Path root) {
         Path sub = root.resolve("ADEChallengeData2016");
-        if (!Files.isDirectory(root.resolve("images")) && Files.isDirectory(sub.resolve("images"))) {
+        if (!Files.isDirectory(root.resolve("images")) && Files.isDirectory(sub)) {
             return sub;
         }
         return root;
     }
 
     /**
-     * The label space: names from {@code objectInfo150.csv} in {@code root} when present.
+     * The label space: names from the first class-name file of {@link Ade20kClassNames#FILE_NAMES}
+     * in the data root (or the root given, when it holds ADEChallengeData2016/), with all synonyms;
+     * without one, the official names built in ({@link Ade20kClassNames#official()}).
      *
-     * @throws DatasetException naming the csv when it is malformed
+     * @throws DatasetException naming the class-name file when it is in no accepted format
      */
     public static LabelSpace labels(Path root) throws DatasetException {
-        Path csv = resolveRoot(root).resolve("objectInfo150.csv");
-        List<String> names = new ArrayList<>();
-        if (Files.isRegularFile(csv)) {
-            List<String> lines;
-            try {
-                lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new DatasetException("cannot read class names " + csv + ": " + e.getMessage(), e);
-            }
-            for (int n = 1; n < lines.size(); n++) {
-                String line = lines.get(n).strip();
-                if (line.isEmpty()) {
-                    continue;
-                }
-                String[] cols = line.split(",", 5);
-                if (cols.length < 5) {
-                    throw new DatasetException(csv + " line " + (n + 1) + ": expected 5 columns Idx,Ratio,Train,Val,Name");
-                }
-                int idx;
-                try {
-                    idx = Integer.parseInt(cols[0].strip());
-                } catch (NumberFormatException e) {
-                    throw new DatasetException(csv + " line " + (n + 1) + ": Idx '" + cols[0] + "' is not an integer");
-                }
-                if (idx != names.size() + 1) {
-                    throw new DatasetException(csv + " line " + (n + 1) + ": Idx " + idx + ", expected " + (names.size() + 1));
-                }
-                String name = cols[4].strip().replace("\"", "").split(";")[0].strip();
-                names.add(name.isEmpty() ? "class" + idx : name);
-            }
-            if (names.size() != NUM_CLASSES) {
-                throw new DatasetException(csv + " names " + names.size() + " classes, expected " + NUM_CLASSES);
-            }
-        } else {
-            for (int i = 1; i <= NUM_CLASSES; i++) {
-                names.add("class" + i);
+        Path base = resolveRoot(root);
+        Path file = Ade20kClassNames.find(base);
+        if (file == null && !base.equals(root)) {
+            file = Ade20kClassNames.find(root);
+        }
+        return file == null ? builtInLabels() : labels(Ade20kClassNames.read(file));
+    }
+
+    /** The 150 classes with the official names (first synonyms) and the generated palette, void 255. */
+    public static LabelSpace builtInLabels() {
+        List<List<String>> names = new ArrayList<>();
+        for (String n : Ade20kClassNames.official()) {
+            names.add(List.of(n));
+        }
+        return labels(names);
+    }
+
+    private static LabelSpace labels(List<List<String>> synonyms) {
+        int[] palette = Palettes.generated(NUM_CLASSES);
+        List<ClassInfo> classes = new ArrayList<>(NUM_CLASSES);
+        for (int i = 0; i < NUM_CLASSES; i++) {
+            List<String> s = synonyms.get(i);
+            // a single name is no synonym list: the card stays as it was without one
+            classes.add(new ClassInfo(i, s.get(0), Palettes.hex(palette[i]), s.size() > 1 ? s : List.of()));
+        }
+        return new LabelSpace(classes, 255);
+    }
+
+    /**
+     * The test images: images/testing/ of the data root, else the test release (release_test.zip:
+     * release_test/testing/) inside the data root, beside it, or in the folder given.
+     */
+    static Path testImages(Path root) {
+        Path base = resolveRoot(root);
+        List<Path> candidates = new ArrayList<>(List.of(base.resolve("images").resolve("testing"),
+                base.resolve("release_test").resolve("testing"), root.resolve("release_test").resolve("testing")));
+        Path parent = base.toAbsolutePath().normalize().getParent();
+        if (parent != null) {
+            candidates.add(parent.resolve("release_test").resolve("testing"));
+        }
+        for (Path c : candidates) {
+            if (Files.isDirectory(c)) {
+                return c;
             }
         }
-        return new LabelSpace(Palettes.classes(names, Palettes.generated(NUM_CLASSES)), 255);
+        return candidates.get(0);
     }
 
     /**
@@ -99,10 +108,7 @@ public final class Ade20kDataset {
         Path imageDir;
         Path labelDir = null;
         if (split == Split.TEST) {
-            imageDir = base.resolve("images").resolve("testing");
-            if (!Files.isDirectory(imageDir)) {
-                imageDir = base.resolve("release_test").resolve("testing");
-            }
+            imageDir = testImages(root);
         } else {
             String dir = split == Split.TRAIN ? "training" : "validation";
             imageDir = base.resolve("images").resolve(dir);

@@ -17,12 +17,17 @@ import java.util.TreeSet;
  * strings, e.g. from {@code --data-option key=value}):
  * <ul>
  *   <li>{@code folder} (generic): {@link FolderDataset}.
- *   <li>{@code cityscapes}: {@link CityscapesDataset}.
- *   <li>{@code voc} (pascal, voc2012): {@link VocDataset}; {@code trainAug=true} reads the SBD
- *       train_aug list for the train split.
+ *   <li>{@code cityscapes}: {@link CityscapesDataset}; {@code labels=trainIds} reads the
+ *       gtFine_labelTrainIds.png files instead of the release's gtFine_labelIds.png.
+ *   <li>{@code voc} (pascal, voc2012): {@link VocDataset}; {@code trainAug=auto} (the default)
+ *       reads the SBD train_aug list for the train split when one is found, {@code true} requires
+ *       it, {@code false} reads train.txt.
  *   <li>{@code ade20k} (ade): {@link Ade20kDataset}.
- *   <li>{@code em} (isbi, isbi2012): {@link IsbiEmDataset}; {@code valSlices=N} (default 5).
- *   <li>{@code coco-stuff} (coco, cocostuff): {@link CocoStuffDataset}.
+ *   <li>{@code em} (isbi, isbi2012): {@link IsbiEmDataset}; {@code valSplit=drawn} (the default:
+ *       {@code valSlices} slices, default 10, drawn with {@code valSeed}, default 42, as the
+ *       reference) or {@code valSplit=last} (the last {@code valSlices} slices, default 5).
+ *   <li>{@code coco-stuff} (coco, cocostuff): {@link CocoStuffDataset}; {@code classes=182} for the
+ *       reference's 182-class id layout (default 171).
  *   <li>{@code fashion-mnist} (fmnist): {@link FashionMnistScenes}; root is the folder of the IDX
  *       files (default: Debian's {@link FashionMnistScenes#DEBIAN_DIRECTORY}); {@code seed},
  *       {@code width}, {@code height}, {@code count} (samples in this split).
@@ -35,9 +40,10 @@ import java.util.TreeSet;
  * <ol>
  *   <li>{@code classes.txt} -> folder
  *   <li>{@code leftImg8bit/} and {@code gtFine/} -> cityscapes
- *   <li>{@code JPEGImages/} and {@code ImageSets/Segmentation/} (also under {@code VOC2012/} or
- *       {@code VOCdevkit/VOC2012/}) -> voc
- *   <li>{@code stuffthingmaps_trainval2017/} -> coco-stuff
+ *   <li>{@code JPEGImages/} and {@code ImageSets/Segmentation/} or {@code ImageSets/SegmentationAug/}
+ *       (also under {@code VOC2012/} or {@code VOCdevkit/VOC2012/}) -> voc
+ *   <li>{@code stuffthingmaps_trainval2017/}, or {@code images/} and
+ *       {@code annotations/{train2017,val2017}/} -> coco-stuff
  *   <li>{@code images/training/} or {@code annotations/training/} (also under
  *       {@code ADEChallengeData2016/}) -> ade20k
  *   <li>{@code train-volume.tif} or {@code test-volume.tif} -> em
@@ -59,11 +65,11 @@ public final class Datasets {
 
     private static final Map<String, Set<String>> OPTIONS = Map.of(
             "folder", Set.of("limit"),
-            "cityscapes", Set.of("limit"),
+            "cityscapes", Set.of("limit", "labels"),
             "voc", Set.of("limit", "trainAug"),
             "ade20k", Set.of("limit"),
-            "em", Set.of("limit", "valSlices"),
-            "coco-stuff", Set.of("limit"),
+            "em", Set.of("limit", "valSplit", "valSlices", "valSeed"),
+            "coco-stuff", Set.of("limit", "classes"),
             "fashion-mnist", Set.of("limit", "seed", "width", "height", "count"),
             "scenes", Set.of("limit", "seed", "width", "height", "count"));
 
@@ -99,11 +105,18 @@ public final class Datasets {
         }
         SegmentationDataset ds = switch (fmt) {
             case "folder" -> FolderDataset.open(root, split);
-            case "cityscapes" -> CityscapesDataset.open(root, split);
-            case "voc" -> VocDataset.open(root, split, bool(opts, "trainAug", false));
+            case "cityscapes" -> CityscapesDataset.open(root, split, opts.containsKey("labels")
+                    ? CityscapesDataset.LabelFiles.parse(opts.get("labels")) : CityscapesDataset.LabelFiles.LABEL_IDS);
+            case "voc" -> VocDataset.open(root, split, "auto".equalsIgnoreCase(opts.getOrDefault("trainAug", "auto").strip())
+                    ? null : bool(opts, "trainAug", false));
             case "ade20k" -> Ade20kDataset.open(root, split);
-            case "em" -> IsbiEmDataset.open(root, split, integer(opts, "valSlices", IsbiEmDataset.DEFAULT_VAL_SLICES));
-            case "coco-stuff" -> CocoStuffDataset.open(root, split);
+            case "em" -> em(root, split, opts);
+            case "coco-stuff" -> CocoStuffDataset.open(root, split, switch (opts.getOrDefault("classes", "171").strip()) {
+                case "171" -> false;
+                case "182" -> true;
+                default -> throw new DatasetException("data option classes=" + opts.get("classes") + ": expected 171 (the "
+                        + "classes that occur, the default) or 182 (the reference's id layout)");
+            });
             case "fashion-mnist" -> fashionMnist(root, split, opts);
             case "scenes" -> scenes(split, opts);
             default -> throw new IllegalStateException(fmt);
@@ -130,10 +143,12 @@ public final class Datasets {
             return "cityscapes";
         }
         Path voc = VocDataset.resolveRoot(root);
-        if (Files.isDirectory(voc.resolve("JPEGImages")) && Files.isDirectory(voc.resolve("ImageSets").resolve("Segmentation"))) {
+        if (Files.isDirectory(voc.resolve("JPEGImages")) && (Files.isDirectory(voc.resolve("ImageSets").resolve("Segmentation"))
+                || Files.isDirectory(voc.resolve("ImageSets").resolve("SegmentationAug")))) {
             return "voc";
         }
-        if (Files.isDirectory(root.resolve("stuffthingmaps_trainval2017"))) {
+        if (Files.isDirectory(root.resolve("stuffthingmaps_trainval2017"))
+                || (Files.isDirectory(root.resolve("images")) && CocoStuffDataset.labelRoot(root) != null)) {
             return "coco-stuff";
         }
         Path ade = Ade20kDataset.resolveRoot(root);
@@ -150,8 +165,9 @@ public final class Datasets {
             }
         }
         throw new DatasetException("cannot tell the data format of " + root + ": expected classes.txt (folder), "
-                + "leftImg8bit/ + gtFine/ (cityscapes), JPEGImages/ + ImageSets/Segmentation/ (voc), "
-                + "stuffthingmaps_trainval2017/ (coco-stuff), images/training/ (ade20k), train-volume.tif (em) or "
+                + "leftImg8bit/ + gtFine/ (cityscapes), JPEGImages/ + ImageSets/Segmentation[Aug]/ (voc), "
+                + "stuffthingmaps_trainval2017/ or images/ + annotations/train2017/ (coco-stuff), images/training/ "
+                + "(ade20k), train-volume.tif (em) or "
                 + "train-images-idx3-ubyte[.gz] (fashion-mnist); or name the format explicitly");
     }
 
@@ -198,10 +214,11 @@ public final class Datasets {
 
     /**
      * The classes a data format defines by itself (its official label space), by format name or
-     * alias, or null for formats whose classes come with the data (the folder format) or for a name
-     * that is not a format. ADE20K's names come with its data; without it the 150 classes are numbered.
+     * alias ({@code coco-stuff-182}: the reference's 182-class COCO-Stuff layout), or null for formats whose classes come with the data (the folder format) or for a name
+     * that is not a format. ADE20K: the official names of objectInfo150.txt, built in (a data root's
+     * own class-name file may add synonyms, never other names).
      *
-     * @throws DatasetException when ADE20K's class list cannot be read
+     * @throws DatasetException never for the built-in formats (kept for formats whose tables are files)
      */
     public static LabelSpace builtInLabels(String format) throws DatasetException {
         String f = format.strip().toLowerCase(Locale.ROOT);
@@ -209,8 +226,9 @@ public final class Datasets {
             case "cityscapes" -> CityscapesDataset.LABELS;
             case "voc" -> VocDataset.LABELS;
             case "coco-stuff" -> CocoStuffDataset.LABELS;
+            case "coco-stuff-182" -> CocoStuffDataset.LABELS_182;
             case "em" -> IsbiEmDataset.LABELS;
-            case "ade20k" -> Ade20kDataset.labels(Path.of(""));
+            case "ade20k" -> Ade20kDataset.builtInLabels();
             case "scenes" -> Scenes.LABELS;
             case "fashion-mnist" -> FashionMnistScenes.LABELS;
             default -> null;
@@ -227,6 +245,28 @@ public final class Datasets {
             throw new DatasetException("unknown data format '" + format + "'; known: " + String.join(", ", FORMATS));
         }
         return f;
+    }
+
+    private static SegmentationDataset em(Path root, Split split, Map<String, String> opts) throws DatasetException {
+        String mode = opts.getOrDefault("valSplit", "drawn").strip().toLowerCase(Locale.ROOT);
+        return switch (mode) {
+            case "drawn" -> {
+                long seed = longValue(opts, "valSeed", IsbiEmDataset.REFERENCE_SEED);
+                if (seed < 0) {
+                    throw new DatasetException("data option valSeed=" + seed + " is negative");
+                }
+                yield IsbiEmDataset.open(root, split, integer(opts, "valSlices", IsbiEmDataset.REFERENCE_VAL_SLICES), seed);
+            }
+            case "last" -> {
+                if (opts.containsKey("valSeed")) {
+                    throw new DatasetException("data option valSeed applies to valSplit=drawn, not valSplit=last");
+                }
+                yield IsbiEmDataset.open(root, split, integer(opts, "valSlices", IsbiEmDataset.DEFAULT_VAL_SLICES));
+            }
+            default -> throw new DatasetException("data option valSplit=" + opts.get("valSplit")
+                    + ": expected drawn (the default: slices drawn with valSeed, as the reference) or last (the last "
+                    + "valSlices slices)");
+        };
     }
 
     private static SegmentationDataset scenes(Split split, Map<String, String> opts) throws DatasetException {

@@ -77,7 +77,9 @@ final class FileDataset implements SegmentationDataset {
             lab = new int[w * h];
             Arrays.fill(lab, labels.ignoreLabel());
         } else {
-            ImageFiles.Values raw = ImageFiles.readValues(e.label(), "label");
+            // SBD's class labels come as MATLAB files (VocDataset reads them directly)
+            ImageFiles.Values raw = e.label().getFileName().toString().endsWith(".mat")
+                    ? SbdLabelFile.read(e.label()) : ImageFiles.readValues(e.label(), "label");
             checkSize(e.image(), w, h, e.label(), "label", raw);
             lab = mapping.apply(raw.values(), w, e.label(), "label");
         }
@@ -92,12 +94,51 @@ final class FileDataset implements SegmentationDataset {
 
     static void checkSize(Path image, int w, int h, Path label, String kind, ImageFiles.Values raw) throws DatasetException {
         if (raw.width() != w || raw.height() != h) {
-            throw new DatasetException("image " + image + " is " + w + "x" + h + " but its " + kind + " " + label + " is "
+            throw new DatasetException(DatasetException.SIZE, "image " + image + " is " + w + "x" + h + " but its " + kind
+                    + " " + label + " is "
                     + raw.width() + "x" + raw.height() + "; they must have the same size");
         }
     }
 
     // ---- listing helpers shared by the readers ----
+
+    /** Unpaired files a scan collects instead of failing at the first; null outside a scan. */
+    private static final ThreadLocal<List<String>> UNPAIRED = new ThreadLocal<>();
+
+    /**
+     * An image without its label or a label without its image: an error, except inside
+     * {@link #collectUnpaired}, where the message is recorded and the reader skips the file.
+     */
+    static void unpaired(String message) throws DatasetException {
+        List<String> collected = UNPAIRED.get();
+        if (collected == null) {
+            throw new DatasetException(DatasetException.UNPAIRED, message);
+        }
+        collected.add(message);
+    }
+
+    /** Something a reader does, with unpaired files collected rather than failing on the first. */
+    interface Opening<T> {
+        T open() throws DatasetException;
+    }
+
+    /**
+     * Runs {@code opening} on this thread collecting unpaired files into {@code into} (a scan of a
+     * whole data set wants all of them, training fails on the first).
+     */
+    static <T> T collectUnpaired(List<String> into, Opening<T> opening) throws DatasetException {
+        List<String> previous = UNPAIRED.get();
+        UNPAIRED.set(into);
+        try {
+            return opening.open();
+        } finally {
+            if (previous == null) {
+                UNPAIRED.remove();
+            } else {
+                UNPAIRED.set(previous);
+            }
+        }
+    }
 
     /** Regular files in {@code dir} whose lower-case name passes {@code filter}, sorted by name. */
     /**
@@ -121,7 +162,8 @@ final class FileDataset implements SegmentationDataset {
             if (labelDir != null) {
                 label = labelDir.resolve(id + ".png");
                 if (!Files.isRegularFile(label)) {
-                    throw new DatasetException("image " + image + " has no label: expected " + label);
+                    unpaired("image " + image + " has no label: expected " + label);
+                    continue;
                 }
             }
             entries.add(new Entry(id, image, label, null));

@@ -103,18 +103,17 @@ public final class FolderDataset {
 
     private static void match(Map<String, Path> images, Map<String, Path> labels, Path labelDir, String kind)
             throws DatasetException {
-        for (Map.Entry<String, Path> e : images.entrySet()) {
+        for (Map.Entry<String, Path> e : List.copyOf(images.entrySet())) {
             if (!labels.containsKey(e.getKey())) {
-                throw new DatasetException("image " + e.getValue() + " has no " + kind + ": expected "
+                FileDataset.unpaired("image " + e.getValue() + " has no " + kind + ": expected "
                         + labelDir.resolve(e.getKey() + ".png"));
+                images.remove(e.getKey());
             }
         }
         Map<String, Path> extra = new LinkedHashMap<>(labels);
         extra.keySet().removeAll(images.keySet());
-        if (!extra.isEmpty()) {
-            Path first = extra.values().iterator().next();
-            throw new DatasetException(kind + " " + first + " has no image of the same name in "
-                    + labelDir.resolveSibling(IMAGES));
+        for (Path orphan : extra.values()) {
+            FileDataset.unpaired(kind + " " + orphan + " has no image of the same name in " + labelDir.resolveSibling(IMAGES));
         }
     }
 }

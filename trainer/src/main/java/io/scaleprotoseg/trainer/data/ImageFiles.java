@@ -7,11 +7,14 @@ import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.awt.image.WritableRaster;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -56,9 +59,17 @@ public final class ImageFiles {
      * Reads a single-channel label image (grey or palette PNG) as raw values.
      *
      * @param kind what the file is, for messages ("label", "mask", "part label")
-     * @throws DatasetException naming the file when it is missing, undecodable or has colour channels
+     * @throws DatasetException naming the file when it is missing, undecodable, holds JPEG (lossy)
+     *     data whatever its name, or has colour channels
      */
     public static Values readValues(Path file, String kind) throws DatasetException {
+        if (isJpeg(file)) {
+            // ImageIO decodes it whatever its name; its values are smeared at every class border
+            throw new DatasetException(DatasetException.LOSSY_LABEL, kind + " " + file + " holds JPEG data"
+                    + (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png") ? " under a .png name" : "")
+                    + ": JPEG is lossy, so its values are wrong along every class border and no longer ids; use the "
+                    + "original lossless PNG label files of the data set");
+        }
         BufferedImage img = readImage(file, kind);
         Raster raster = img.getRaster();
         if (raster.getNumBands() != 1) {
@@ -68,6 +79,21 @@ public final class ImageFiles {
         int w = img.getWidth();
         int h = img.getHeight();
         return new Values(w, h, raster.getSamples(0, 0, w, h, 0, new int[w * h]));
+    }
+
+    /** Whether a file starts with the JPEG signature (FF D8 FF), whatever its name. */
+    static boolean isJpeg(Path file) throws DatasetException {
+        byte[] head = new byte[3];
+        try (InputStream in = Files.newInputStream(file)) {
+            if (in.readNBytes(head, 0, 3) < 3) {
+                return false;
+            }
+        } catch (NoSuchFileException e) {
+            return false; // reported by the decoder, which names the file
+        } catch (IOException e) {
+            throw new DatasetException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        return (head[0] & 0xff) == 0xFF && (head[1] & 0xff) == 0xD8 && (head[2] & 0xff) == 0xFF;
     }
 
     /**

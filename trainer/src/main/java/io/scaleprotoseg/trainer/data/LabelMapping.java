@@ -6,8 +6,10 @@ import java.util.Arrays;
 /**
  * Maps the raw values of a label file to class ids or the void label through a lookup table, and
  * rejects values the data set does not define with an error naming the file, value and position.
+ * A data set that can tell the likely cause of a bad file (a trainIds image under the labelIds
+ * name, say) overrides {@link #wrongKind} and {@link #likelyCause}.
  */
-final class LabelMapping {
+class LabelMapping {
     static final int INVALID = Integer.MIN_VALUE;
     private static final int RANGE = 65536;
 
@@ -63,11 +65,35 @@ final class LabelMapping {
             int v = raw[i];
             int m = v >= 0 && v < table.length ? table[v] : INVALID;
             if (m == INVALID) {
-                throw new DatasetException(kind + " " + file + " has value " + v + " at (x=" + (i % width) + ", y="
-                        + (i / width) + "), outside the label range: expected " + expected);
+                String cause = likelyCause(v, raw);
+                throw new DatasetException(DatasetException.LABEL_VALUE, kind + " " + file + " has value " + v + " at (x="
+                        + (i % width) + ", y=" + (i / width) + "), outside the label range: expected " + expected
+                        + (cause == null ? "" : "; " + cause));
             }
-            raw[i] = m;
+        }
+        String wrong = wrongKind(raw);
+        if (wrong != null) {
+            throw new DatasetException(DatasetException.LABEL_KIND, kind + " " + file + " " + wrong);
+        }
+        for (int i = 0; i < raw.length; i++) {
+            raw[i] = table[raw[i]];
         }
         return raw;
+    }
+
+    /**
+     * Whether a label image whose every value is defined is still of the wrong kind: what it looks
+     * like and what to do, completing "label FILE ...", or null when it is fine.
+     */
+    String wrongKind(int[] raw) {
+        return null;
+    }
+
+    /**
+     * The likely cause of an undefined value {@code value} in the image {@code raw} (raw values,
+     * unmapped) and what to do, or null when there is nothing to add to the message.
+     */
+    String likelyCause(int value, int[] raw) {
+        return null;
     }
 }

@@ -4,6 +4,7 @@ import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.graph.network.NetworkConfig;
 import io.scaleprotoseg.graph.network.ResNetLayout;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -14,12 +15,30 @@ import java.util.Locale;
  */
 public final class Presets {
     /** Preset names. */
-    public static final List<String> NAMES = List.of("scenes", "cityscapes", "pascal", "ade20k", "coco-stuff", "em");
+    public static final List<String> NAMES = List.of("scenes", "cityscapes", "pascal", "ade20k", "coco-stuff", "coco-stuff-182",
+            "em");
 
     /** Multi-scale input of the Pascal and COCO-Stuff settings (METHOD.md 1.2): x1 plus x0.5 and x0.75. */
     private static final List<Double> MSC = List.of(0.5, 0.75);
 
     private Presets() {
+    }
+
+    /**
+     * The preset made for a data format (a name or alias of {@code Datasets.FORMATS}, with its data
+     * options), or null for formats without one (folder, scenes, fashion-mnist): what {@code train}
+     * uses when no preset is given.
+     */
+    public static String forFormat(String format, Map<String, String> options) {
+        return switch (format.strip().toLowerCase(Locale.ROOT)) {
+            case "cityscapes" -> "cityscapes";
+            case "voc", "pascal", "voc2012", "pascal-voc" -> "pascal";
+            case "ade20k", "ade" -> "ade20k";
+            case "coco-stuff", "coco", "cocostuff" -> "182".equals(options.getOrDefault("classes", "171").strip())
+                    ? "coco-stuff-182" : "coco-stuff";
+            case "em", "isbi", "isbi2012" -> "em";
+            default -> null;
+        };
     }
 
     /**
@@ -47,7 +66,10 @@ public final class Presets {
                         .lambdaL1(1e-5).lambdaL1Groups(1e-4).lambdaEntropy(0.25)
                         .build();
             case "coco-stuff":
-                return TrainingConfig.builder(n, NetworkConfig.builder(method, 171).mscScales(MSC).build())
+            case "coco-stuff-182":
+                // 182: the reference's outputs (data option classes=182), for comparable figures
+                return TrainingConfig.builder(n, NetworkConfig.builder(method, n.equals("coco-stuff") ? 171 : 182)
+                        .mscScales(MSC).build())
                         .crop(321)
                         .lambdaL1(1e-5).lambdaL1Groups(1e-4).lambdaEntropy(0.25)
                         .build();

@@ -191,7 +191,7 @@ class RealLayoutReadersTest {
                 e.getMessage());
 
         Files.delete(base.resolve("objectInfo150.csv"));
-        assertEquals("class13", Ade20kDataset.labels(root).classes().get(12).name());
+        assertEquals("person", Ade20kDataset.labels(root).classes().get(12).name()); // the built-in official names
         e = assertThrows(DatasetException.class, () -> Ade20kDataset.open(root, Split.TEST));
         assertTrue(e.getMessage().contains("empty split 'test'"), e.getMessage());
         Fixtures.jpg(base.resolve("release_test/testing/ADE_test_00000001.jpg"), W, H, 2);

@@ -170,14 +170,11 @@ public final class OrtBackendProvider implements BackendProvider {
     }
 
     private static String buildName(OrtBuilds builds) {
-        switch (builds.build()) {
-            case CPU:
-                return " (CPU build)";
-            case GPU:
-                return " (GPU build)";
-            default:
-                return "";
-        }
+        return switch (builds.build()) {
+            case CPU -> " (CPU build)";
+            case GPU -> " (GPU build)";
+            default -> "";
+        };
     }
 
     /**

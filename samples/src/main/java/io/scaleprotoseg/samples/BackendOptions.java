@@ -1,6 +1,5 @@
 package io.scaleprotoseg.samples;
 
-import io.scaleprotoseg.runtime.trt.Precision;
 import io.scaleprotoseg.runtime.trt.TrtOptions;
 import io.scaleprotoseg.sdk.Backend;
 import io.scaleprotoseg.sdk.Segmenter;
@@ -23,7 +22,7 @@ final class BackendOptions {
 
     @Option(names = "--precision", converter = TrtBuildCommand.PrecisionConverter.class, paramLabel = "PRECISION",
             description = "fp32 or fp16: precision of the TensorRT engine (tensorrt, ort-tensorrt; default fp32)")
-    Precision precision;
+    String precision;
 
     @Option(names = "--engine-cache", paramLabel = "DIR",
             description = "TensorRT engine cache, shared with trt-build (default: ~/.cache/scaleprotoseg/tensorrt)")
@@ -53,9 +52,13 @@ final class BackendOptions {
             throw new UserError("--max-pixels must be positive, got " + maxPixels);
         }
         b.maxPixels(maxPixels);
+        String missing = CliFlavour.missingFor(backend);
+        if (missing != null) {
+            throw new UserError(missing);
+        }
         backendOptions.forEach(b::option);
         if (precision != null) {
-            b.option(TrtOptions.PRECISION, precision.id());
+            b.option(TrtOptions.PRECISION, precision);
         }
         b.option(TrtOptions.CACHE_DIR, (engineCache != null ? engineCache : TrtBuildCommand.DEFAULT_CACHE).toString());
         return b.backend(backend).intraOpThreads(threads);

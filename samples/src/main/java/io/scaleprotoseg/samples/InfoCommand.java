@@ -214,13 +214,15 @@ final class InfoCommand extends CommandBase {
             InferenceGraphWriter.write(RandomModels.build(RandomModels.Spec.small(ModelKind.DEEPLABV2, 1)), probe);
         }
         try {
+            out().println(CliFlavour.describe());
             out().println("backends (auto tries the first three in this order; ort-tensorrt only when asked for), probed with "
                     + (model == null ? "a tiny built-in model" : model.toString()) + ":");
             List<Backend> usable = new ArrayList<>();
             for (Backend b : CONCRETE) {
                 BackendProvider p = providers.get(b);
                 if (p == null) {
-                    out().printf(Locale.ROOT, "  %-12s  no provider on the class path%n", b.cliName());
+                    out().printf(Locale.ROOT, "  %-12s  no provider on the class path%s%n", b.cliName(),
+                            CliFlavour.missingFor(b) == null ? "" : " (the CPU flavour leaves it out)");
                     continue;
                 }
                 String status;

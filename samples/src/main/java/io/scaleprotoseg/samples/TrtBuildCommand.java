@@ -1,6 +1,5 @@
 package io.scaleprotoseg.samples;
 
-import io.scaleprotoseg.runtime.trt.Precision;
 import io.scaleprotoseg.runtime.trt.TensorRtBuild;
 import io.scaleprotoseg.runtime.trt.TrtOptions;
 import java.nio.file.Path;
@@ -33,7 +32,7 @@ final class TrtBuildCommand extends CommandBase {
 
     @Option(names = "--precision", defaultValue = "fp32", converter = PrecisionConverter.class, paramLabel = "PRECISION",
             description = "fp32 or fp16 (default: ${DEFAULT-VALUE})")
-    Precision precision;
+    String precision;
 
     @Option(names = "--max-size", defaultValue = "2048x2048", paramLabel = "WxH",
             description = "largest image (width x height) the engine accepts; device memory is reserved for it "
@@ -59,24 +58,32 @@ final class TrtBuildCommand extends CommandBase {
     @Option(names = "--device", defaultValue = "0", paramLabel = "N", description = "CUDA device (default: ${DEFAULT-VALUE})")
     int device;
 
-    /** {@code fp32} or {@code fp16}; a bad value is a usage error (exit 2). */
-    static final class PrecisionConverter implements CommandLine.ITypeConverter<Precision> {
+    /**
+     * {@code fp32} or {@code fp16} (any case), as the TensorRT option spells it; a bad value is a
+     * usage error (exit 2). Checked here rather than by the TensorRT runtime's {@code Precision}, so
+     * that the CPU flavour, which leaves that runtime out, parses the same options.
+     */
+    static final class PrecisionConverter implements CommandLine.ITypeConverter<String> {
         @Override
-        public Precision convert(String value) {
-            try {
-                return Precision.parse(value, "precision");
-            } catch (IllegalArgumentException e) {
+        public String convert(String value) {
+            String v = value.strip().toLowerCase(Locale.ROOT);
+            if (!v.equals("fp32") && !v.equals("fp16")) {
                 throw new CommandLine.TypeConversionException("'" + value + "' is not a precision; use fp32 or fp16");
             }
+            return v;
         }
     }
 
     @Override
     int execute() throws Exception {
+        if (!CliFlavour.hasTensorRtRuntime()) {
+            throw new UserError("trt-build needs the TensorRT runtime (scaleprotoseg-runtime-trt), which this command line, "
+                    + "the CPU flavour, leaves out; build the GPU flavour: " + CliFlavour.GPU_BUILD);
+        }
         ModelFiles.readCard(model, "--model");
         Map<String, String> options = options(precision, maxSize, optSize, maxBatch, workspaceMb, device);
         Path dir = cache != null ? cache : DEFAULT_CACHE;
-        err().println("building the TensorRT engine (" + precision.id() + ", up to " + maxBatch + " x " + maxSize
+        err().println("building the TensorRT engine (" + precision + ", up to " + maxBatch + " x " + maxSize
                 + ") for " + model + "; this takes minutes on a first build");
         err().flush();
         TensorRtBuild.Report r = TensorRtBuild.prebuild(model, options, dir);
@@ -109,14 +116,14 @@ final class TrtBuildCommand extends CommandBase {
      *
      * @throws UserError for a malformed size or a batch out of range
      */
-    static Map<String, String> options(Precision precision, String maxSize, String optSize, int maxBatch,
+    static Map<String, String> options(String precision, String maxSize, String optSize, int maxBatch,
             Integer workspaceMb, int device) {
         if (maxBatch < 1) {
             throw new UserError("--max-batch must be 1 or more, got " + maxBatch);
         }
         int[] max = size(maxSize, "--max-size");
         Map<String, String> o = new LinkedHashMap<>();
-        o.put(TrtOptions.PRECISION, precision.id());
+        o.put(TrtOptions.PRECISION, precision);
         o.put(TrtOptions.MAX_SHAPE, maxBatch + "x3x" + max[1] + "x" + max[0]);
         if (optSize != null) {
             int[] opt = size(optSize, "--opt-size");

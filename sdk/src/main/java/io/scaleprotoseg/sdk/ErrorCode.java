@@ -19,6 +19,11 @@ public enum ErrorCode {
     CONTRACT_VIOLATION,
     /** No provider for the requested backend is on the class path. */
     NO_PROVIDER,
+    /**
+     * Two copies of one runtime are on the class path (ONNX Runtime's CPU and GPU builds), so which
+     * one loads would depend on class-path order; the message names both artifacts.
+     */
+    CONFLICTING_RUNTIMES,
     /** The backend's native libraries or hardware are missing on this host. */
     BACKEND_UNAVAILABLE,
     /** The image has no pixels. */

@@ -516,6 +516,9 @@ public final class Segmenter implements AutoCloseable {
                     LOG.debug("model {} runs on {}; skipped {}", model, b, skipped);
                     return new Segmenter(this, ev, file, e, new BackendInfo(b, e.description(), skipped));
                 } catch (BackendUnavailableException ex) {
+                    if (ex.code() == ErrorCode.CONFLICTING_RUNTIMES) {
+                        throw ex; // a broken class path, not a host without the backend: no fallback hides it
+                    }
                     skipped.put(b, ex.getMessage());
                 }
             }

@@ -58,7 +58,16 @@ public final class OrtBackendProvider implements BackendProvider {
                     + backend.cliName());
         }
         boolean tensorRt = backend == Backend.ORT_TENSORRT;
+        // before any ONNX Runtime class loads: with two builds on the class path, which one would load is an accident
+        OrtBuilds builds = OrtBuilds.scan(OrtBackendProvider.class.getClassLoader());
+        builds.requireSingle();
         OrtTensorRtOptions trtOptions = tensorRt ? OrtTensorRtOptions.parse(config.options(), config.optimizedModelCache()) : null;
+        if (backend != Backend.ORT_CPU && builds.build() == OrtBuilds.Build.CPU) {
+            throw new BackendUnavailableException(ErrorCode.BACKEND_UNAVAILABLE, backend.cliName() + " needs the GPU build "
+                    + "of ONNX Runtime, but the class path holds its CPU build, " + OrtBuilds.CPU_ARTIFACT + " ("
+                    + builds.location() + "), which has no CUDA or TensorRT provider; depend on "
+                    + "io.scaleprotoseg:scaleprotoseg-runtime-ort-gpu instead of io.scaleprotoseg:scaleprotoseg-runtime-ort");
+        }
         OrtEnvironment env;
         try {
             // the environment logger only reports fatal errors: a provider that fails to load (CUDA on a
@@ -67,8 +76,10 @@ public final class OrtBackendProvider implements BackendProvider {
             env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "scaleprotoseg");
         } catch (RuntimeException | LinkageError e) {
             throw new BackendUnavailableException(ErrorCode.BACKEND_UNAVAILABLE,
-                    "ONNX Runtime's native library cannot be loaded on this host (" + e + "); check that the platform is "
-                            + "linux-x86_64, windows-x64 or macOS and that the onnxruntime_gpu jar is complete", e);
+                    "ONNX Runtime's native library cannot be loaded on this host (" + e + "); check that this is "
+                            + "a platform the jar "
+                            + builds.location() + " has native libraries for (the CPU build: linux-x64, linux-aarch64, "
+                            + "win-x64, osx-x64, osx-aarch64; the GPU build: linux-x64, win-x64) and that the jar is complete", e);
         }
         boolean cuda = backend == Backend.ORT_CUDA;
         int device = intOption(config, "ort.cuda.device", 0);
@@ -141,7 +152,7 @@ public final class OrtBackendProvider implements BackendProvider {
             if (cacheFile != null && !fromCache) {
                 publishCache(cacheFile);
             }
-            String what = "ONNX Runtime " + env.getVersion() + ", " + (tensorRt ? "TensorRT execution provider (device "
+            String what = "ONNX Runtime " + env.getVersion() + buildName(builds) + ", " + (tensorRt ? "TensorRT execution provider (device "
                     + device + "; " + trtOptions.summary() + "; CUDA for the rest)" : cuda ? "CUDA execution provider (device "
                     + device + ")" : "CPU execution provider") + ", " + (config.intraOpThreads() == 0 ? "all cores"
                     : config.intraOpThreads() + " intra-op threads") + ", graph optimisation ALL"
@@ -151,6 +162,14 @@ public final class OrtBackendProvider implements BackendProvider {
             throw new BackendUnavailableException(ErrorCode.BACKEND_UNAVAILABLE,
                     "ONNX Runtime cannot configure a session: " + e.getMessage(), e);
         }
+    }
+
+    private static String buildName(OrtBuilds builds) {
+        return switch (builds.build()) {
+            case CPU -> " (CPU build)";
+            case GPU -> " (GPU build)";
+            default -> "";
+        };
     }
 
     /**

@@ -1,9 +1,23 @@
 /**
- * The ONNX Runtime backend ({@code onnxruntime_gpu} 1.23.2), serving {@code ORT_CPU}, {@code ORT_CUDA}
- * and {@code ORT_TENSORRT}.
+ * The ONNX Runtime backend (ONNX Runtime 1.23.2), serving {@code ORT_CPU}, {@code ORT_CUDA} and
+ * {@code ORT_TENSORRT}.
+ *
+ * <h2>Two flavours</h2>
+ * {@code io.scaleprotoseg:scaleprotoseg-runtime-ort} depends on ONNX Runtime's CPU build
+ * ({@code com.microsoft.onnxruntime:onnxruntime}), which runs {@code ORT_CPU} only;
+ * {@code io.scaleprotoseg:scaleprotoseg-runtime-ort-gpu} holds the same classes with the GPU build
+ * ({@code com.microsoft.onnxruntime:onnxruntime_gpu}, the same API plus the CUDA and TensorRT
+ * providers) in its place. Asked for {@code ORT_CUDA} or {@code ORT_TENSORRT} with the CPU build,
+ * the backend throws {@link io.scaleprotoseg.sdk.BackendUnavailableException} naming the GPU
+ * artifact. With both builds on the class path (they share class and native library names, so
+ * class-path order would pick one), every backend of this module throws it with
+ * {@link io.scaleprotoseg.sdk.ErrorCode#CONFLICTING_RUNTIMES}, naming both artifacts and their
+ * jars; the builds are told apart by the Maven metadata inside each jar, before any ONNX Runtime
+ * class loads.
  *
  * <h2>Native libraries</h2>
- * The ONNX Runtime jar carries its CPU and CUDA provider libraries and extracts them on first use
+ * The ONNX Runtime jar carries its native libraries (the GPU build: also its CUDA and TensorRT
+ * provider libraries) and extracts them on first use
  * (ONNX Runtime's own loader; its system properties {@code onnxruntime.native.path} and
  * {@code onnxruntime.native.onnxruntime.path} point it at a directory of pre-extracted libraries).
  * The CPU provider needs nothing else. The CUDA provider needs, on the host, an NVIDIA driver,
@@ -13,7 +27,7 @@
  * this backend throws {@link io.scaleprotoseg.sdk.BackendUnavailableException} quoting it.
  *
  * <h2>ONNX Runtime's TensorRT execution provider ({@code ORT_TENSORRT})</h2>
- * The jar also carries ONNX Runtime's TensorRT provider. It needs, on the host, TensorRT 10 built
+ * The GPU build also carries ONNX Runtime's TensorRT provider. It needs, on the host, TensorRT 10 built
  * for CUDA 12 ({@code libnvinfer.so.10}, {@code libnvonnxparser.so.10}; ONNX Runtime documents 10.9
  * or newer for this release line) next to the CUDA 12 and cuDNN 9 libraries above. Note that this
  * is a different TensorRT build than the CUDA 13 one the {@code TENSORRT} backend of

@@ -34,8 +34,29 @@ class BackendSelectionTest {
         }
     }
 
+    /** The build on this test's class path: CPU in this module, GPU where scaleprotoseg-runtime-ort-gpu runs these tests. */
+    private static OrtBuilds.Build build() {
+        return OrtBuilds.scan(BackendSelectionTest.class.getClassLoader()).build();
+    }
+
+    @Test
+    void cudaWithTheCpuBuildNamesTheGpuArtifact() throws Exception {
+        assumeTrue(build() == OrtBuilds.Build.CPU, "the class path holds ONNX Runtime's " + build() + " build");
+        Path model = TestModels.write(TestModels.model(ModelKind.SCALEPROTOSEG, 64), dir, "m");
+        for (Backend b : List.of(Backend.ORT_CUDA, Backend.ORT_TENSORRT)) {
+            BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+                    () -> Segmenter.builder().model(model).backend(b).build());
+            assertEquals(ErrorCode.BACKEND_UNAVAILABLE, e.code());
+            String m = e.getMessage();
+            assertTrue(m.startsWith(b.cliName() + " needs the GPU build of ONNX Runtime"), m);
+            assertTrue(m.contains("com.microsoft.onnxruntime:onnxruntime ("), "names the artifact on the class path: " + m);
+            assertTrue(m.contains("io.scaleprotoseg:scaleprotoseg-runtime-ort-gpu"), "names the artifact to use: " + m);
+        }
+    }
+
     @Test
     void cudaOnAHostWithoutCudaQuotesTheMissingLibrary() throws Exception {
+        assumeTrue(build() != OrtBuilds.Build.CPU, "the CPU build has no CUDA provider to fail loading");
         Path model = TestModels.write(TestModels.model(ModelKind.SCALEPROTOSEG, 61), dir, "m");
         assumeTrue(!cudaWorks(model), "this host runs ONNX Runtime CUDA; the no-CUDA message cannot be observed");
         BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
@@ -62,9 +83,11 @@ class BackendSelectionTest {
                     "tried in AUTO order");
             assertTrue(info.skipped().get(Backend.TENSORRT).contains("scaleprotoseg-runtime-trt"),
                     info.skipped().get(Backend.TENSORRT));
-            assertTrue(info.skipped().get(Backend.ORT_CUDA).contains("ONNX Runtime cannot use CUDA"),
-                    info.skipped().get(Backend.ORT_CUDA));
+            String cudaSkipped = info.skipped().get(Backend.ORT_CUDA);
+            assertTrue(cudaSkipped.contains(build() == OrtBuilds.Build.CPU ? "ort-cuda needs the GPU build of ONNX Runtime"
+                    : "ONNX Runtime cannot use CUDA"), cudaSkipped);
             assertTrue(info.description().contains("CPU execution provider"), info.description());
+            assertTrue(info.description().contains("(" + build() + " build)"), "says which build runs: " + info.description());
         }
     }
 

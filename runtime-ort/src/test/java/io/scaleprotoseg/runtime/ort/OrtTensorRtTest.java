@@ -42,6 +42,8 @@ class OrtTensorRtTest {
 
     @Test
     void onAHostWithoutTensorRtTheFailureQuotesOnnxRuntimeAndNamesTheLibraries() throws Exception {
+        assumeTrue(OrtBuilds.scan(OrtTensorRtTest.class.getClassLoader()).build() != OrtBuilds.Build.CPU,
+                "the CPU build has no TensorRT provider to fail loading (BackendSelectionTest checks its message)");
         Path model = TestModels.write(TestModels.model(ModelKind.SCALEPROTOSEG, 71), dir, "m");
         assumeTrue(!tensorRtWorks(model), "this host runs ONNX Runtime's TensorRT provider; its failure cannot be observed");
         BackendUnavailableException e = assertThrows(BackendUnavailableException.class,

@@ -47,6 +47,11 @@ public final class InferenceGraphWriter {
     public static final int OPSET = 13;
     /** ONNX IR version matching opset 13. */
     public static final int IR_VERSION = 7;
+    /** The last layer's initializer, {@code [C, Ga]} (or {@code [C, Pa]} for ProtoSeg); the SDK reads it by this name. */
+    public static final String LAST_LAYER = "last_layer";
+    /** The group weights' initializer, {@code [Ga, Pa]} (ScaleProtoSeg). */
+    public static final String GROUP_WEIGHTS = "group_weights";
+
     /** eps of g = log((d + 1) / (d + eps)) (METHOD.md 1.3). */
     public static final float ACTIVATION_EPS = 1e-4f;
 
@@ -58,7 +63,14 @@ public final class InferenceGraphWriter {
      * renamed over the target once complete, so a crash never leaves a half-written model.
      */
     public static void write(InferenceModel model, Path out) throws IOException {
-        OnnxMl.ModelProto proto = build(model);
+        writeAtomically(build(model), out);
+    }
+
+    /**
+     * Writes an ONNX model to {@code out} atomically (temporary file in the same directory, then a
+     * rename), readable by everyone (0644).
+     */
+    public static void writeAtomically(OnnxMl.ModelProto proto, Path out) throws IOException {
         Path dir = out.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, out.getFileName().toString(), ".tmp");
@@ -135,7 +147,7 @@ public final class InferenceGraphWriter {
             outputs.add(OnnxGraphBuilder.valueInfo(gAct, OnnxMl.TensorProto.DataType.FLOAT, "N", head.numPrototypes(), "h", "w"));
             String lastIn = gAct;
             if (head.grouped()) {
-                String gw = g.floatInit("group_weights", head.groupWeights().data(), head.groupWeights().dim(0),
+                String gw = g.floatInit(GROUP_WEIGHTS, head.groupWeights().data(), head.groupWeights().dim(0),
                         head.numPrototypes());
                 String kernel = g.node("Unsqueeze", List.of(gw, g.int64Init("axes", 2, 3)), null);
                 String lin = g.node("Conv", List.of(gAct, kernel), null, ints("kernel_shape", 1, 1));
@@ -143,7 +155,7 @@ public final class InferenceGraphWriter {
                 outputs.add(OnnxGraphBuilder.valueInfo(lastIn, OnnxMl.TensorProto.DataType.FLOAT, "N",
                         head.groupWeights().dim(0), "h", "w"));
             }
-            String ll = g.floatInit("last_layer", head.lastLayer().data(), numClasses, head.lastLayer().dim(1));
+            String ll = g.floatInit(LAST_LAYER, head.lastLayer().data(), numClasses, head.lastLayer().dim(1));
             String llKernel = g.node("Unsqueeze", List.of(ll, g.int64Init("axes", 2, 3)), null);
             logits = g.node("Conv", List.of(lastIn, llKernel), g.reserve(ModelOutput.LOGITS.onnxName()),
                     ints("kernel_shape", 1, 1));

@@ -100,6 +100,14 @@ final class InfoCommand extends CommandBase {
         }
         o.println("threshold:      " + (card.threshold() == null ? "none" : Html.num(card.threshold())));
         printProvenance(card.provenance());
+        if (!card.edits().isEmpty()) {
+            o.println("edits:          " + card.edits().size() + ", oldest first");
+            int n = 1;
+            for (ModelCard.Edit e : card.edits()) {
+                o.println("  " + n++ + ". " + e.time() + ": disabled " + EditCommand.describe(e) + "; reason: " + e.reason()
+                        + "; from sha256 " + e.sourceSha256().substring(0, 16) + "...");
+            }
+        }
     }
 
     private static String describeMethod(ModelKind kind) {

@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
             EvalCommand.class,
             ExportCommand.class,
             ImportCommand.class,
+            EditCommand.class,
             TrtBuildCommand.class,
             CommandLine.HelpCommand.class
         },

@@ -47,5 +47,7 @@ public enum ErrorCode {
     /** A trained model cannot be exported (inconsistent checkpoint, options that do not apply). */
     EXPORT_FAILED,
     /** An exported model does not reproduce the trainer's outputs within the parity bounds. */
-    PARITY_FAILED
+    PARITY_FAILED,
+    /** An edit of a deployed model was refused (unknown part, a class or group left empty, a black box). */
+    EDIT_REFUSED
 }

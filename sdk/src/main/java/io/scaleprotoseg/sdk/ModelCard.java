@@ -470,7 +470,9 @@ public record ModelCard(
             if (!groupKeys.add(((long) g.classId() << 32) | (g.index() & 0xffffffffL))) {
                 fail(source, "lists group " + g.index() + " of class " + g.classId() + " twice");
             }
-            if (g.members().isEmpty()) {
+            // an exported model lists active groups only; an edit may empty one on purpose (edit --allow-empty: its
+            // activation is then exp(0) = 1)
+            if (g.members().isEmpty() && edits.isEmpty()) {
                 fail(source, "group " + g.index() + " of class " + g.classId() + " has no members; inactive groups must be removed");
             }
             double sum = 0;

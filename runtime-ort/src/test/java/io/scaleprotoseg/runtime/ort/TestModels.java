@@ -3,7 +3,7 @@ package io.scaleprotoseg.runtime.ort;
 import io.scaleprotoseg.graph.InferenceGraphWriter;
 import io.scaleprotoseg.graph.InferenceModel;
 import io.scaleprotoseg.graph.RandomModels;
-import io.scaleprotoseg.graph.TestImages;
+import io.scaleprotoseg.graph.GeneratedImages;
 import io.scaleprotoseg.sdk.ModelKind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,6 +37,6 @@ final class TestModels {
 
     /** RGB in 0..1, CHW, with structure (the exporter's shared test images). */
     static float[] image(int width, int height, long seed) {
-        return TestImages.image(width, height, seed);
+        return GeneratedImages.image(width, height, seed);
     }
 }

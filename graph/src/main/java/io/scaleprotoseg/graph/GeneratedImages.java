@@ -2,9 +2,9 @@ package io.scaleprotoseg.graph;
 
 import java.util.SplittableRandom;
 
-/** Deterministic test images with structure, shared by the runtime modules' tests. */
-public final class TestImages {
-    private TestImages() {
+/** Deterministic generated images with structure: for checks of written models (edit) and the runtime modules' tests. */
+public final class GeneratedImages {
+    private GeneratedImages() {
     }
 
     /** RGB in 0..1, CHW: smooth blobs plus a little noise, so that classes form regions. */

@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
             ExportCommand.class,
             ImportCommand.class,
             EditCommand.class,
+            AuditCommand.class,
             TrtBuildCommand.class,
             CommandLine.HelpCommand.class
         },

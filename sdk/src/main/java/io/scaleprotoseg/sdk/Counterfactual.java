@@ -29,8 +29,9 @@ public final class Counterfactual {
     private final Set<Integer> prototypes;
     private final Set<GroupRef> groups;
     private final float[] logits;
+    private final float[] originalLogits;
     private final int[] mask;
-    private final int[] originalMask;
+    private volatile int[] originalMask;
 
     Counterfactual(ModelCard card, FeatureGrid grid, Set<Integer> prototypes, Set<GroupRef> groups, float[] logits,
             float[] originalLogits) {
@@ -39,8 +40,8 @@ public final class Counterfactual {
         this.prototypes = Set.copyOf(prototypes);
         this.groups = Set.copyOf(groups);
         this.logits = logits;
+        this.originalLogits = originalLogits;
         this.mask = grid.argmaxUpsampled(logits, card.numClasses());
-        this.originalMask = grid.argmaxUpsampled(originalLogits, card.numClasses());
     }
 
     /** The removed prototypes' ids. */
@@ -70,7 +71,17 @@ public final class Counterfactual {
 
     /** The original logits' mask through the same Java upsampling as {@link #mask()} (a copy). */
     public int[] originalMask() {
-        return originalMask.clone();
+        return original().clone();
+    }
+
+    /** Computed on first use: a caller comparing many counterfactuals with one mask need not pay for it each time. */
+    private int[] original() {
+        int[] m = originalMask;
+        if (m == null) {
+            m = grid.argmaxUpsampled(originalLogits, card.numClasses());
+            originalMask = m;
+        }
+        return m;
     }
 
     /** The class at pixel (x, y) without them. */
@@ -96,8 +107,9 @@ public final class Counterfactual {
     /** Pixels whose class the removal changes. */
     public long changedPixels() {
         long n = 0;
+        int[] before = original();
         for (int i = 0; i < mask.length; i++) {
-            if (mask[i] != originalMask[i]) {
+            if (mask[i] != before[i]) {
                 n++;
             }
         }

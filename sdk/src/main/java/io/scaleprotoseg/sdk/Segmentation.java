@@ -298,6 +298,132 @@ public final class Segmentation {
         return new Counterfactual(head.card(), featureGrid(), prototypeIds, groups, out, logits);
     }
 
+    /** The channel of prototype {@code id}, or -1 (for {@link PartAudit}). */
+    int prototypeChannel(int id) {
+        return head.prototypeChannel(id);
+    }
+
+    /**
+     * A part's contribution to class {@code cls} at {@code cell}, as {@link PartAudit} defines it:
+     * a group's last-layer weight times its activation; a ScaleProtoSeg prototype's {@code w * g}
+     * summed over the groups it belongs to; a ProtoSeg prototype's last-layer weight times g.
+     */
+    double partContribution(int prototypeId, GroupRef group, int cls, int cell) {
+        if (group != null) {
+            int k = head.groupChannel(group.classId(), group.index());
+            return k < 0 ? 0 : head.lastLayer(cls, k) * (double) groups[k * cells() + cell];
+        }
+        int j = head.prototypeChannel(prototypeId);
+        double g = prototypes[j * cells() + cell];
+        if (!head.kind().hasGroups()) {
+            return head.lastLayer(cls, j) * g;
+        }
+        double sum = 0;
+        for (int k = 0; k < head.numGroups(); k++) {
+            int[] ch = head.memberChannels(k);
+            for (int m = 0; m < ch.length; m++) {
+                if (ch[m] == j) {
+                    sum += head.memberWeights(k)[m] * g;
+                }
+            }
+        }
+        return sum;
+    }
+
+    /**
+     * For {@link PartAudit}: the pixels whose class changes when one part is removed, as
+     * {@code {pixel indices, new classes}} (each of length n, the count in {@code n[0]}). Only
+     * pixels whose margin (from {@link Bilinear#marginsResized}, {@code baseMargin}) is at most
+     * twice the largest change of any class score in the cells around them are evaluated; the
+     * others cannot change (an upsampled score moves by at most the largest change of the cells
+     * it reads).
+     */
+    int[][] changedWithout(int prototypeId, GroupRef group, int[] baseClass, float[] baseMargin, int[] pixelCell, int[] n) {
+        Removal r = group == null ? removal(Set.of(prototypeId), Set.of()) : removal(Set.of(), Set.of(group));
+        float[] after = logits.clone();
+        float[] cellMax = new float[cells()];
+        double[] d = new double[numClasses()];
+        for (int cell = 0; cell < cells(); cell++) {
+            delta(cell, r, d);
+            float m = 0;
+            for (int k = 0; k < d.length; k++) {
+                after[k * cells() + cell] = (float) (logits[k * cells() + cell] + d[k]);
+                m = Math.max(m, (float) Math.abs(d[k]));
+            }
+            cellMax[cell] = m;
+        }
+        // the largest change within each cell's 3 x 3 neighbourhood (the bilinear support of its pixels)
+        float[] around = new float[cells()];
+        for (int i = 0; i < featureHeight; i++) {
+            for (int j = 0; j < featureWidth; j++) {
+                float m = 0;
+                for (int a = Math.max(0, i - 1); a <= Math.min(featureHeight - 1, i + 1); a++) {
+                    for (int b = Math.max(0, j - 1); b <= Math.min(featureWidth - 1, j + 1); b++) {
+                        m = Math.max(m, cellMax[a * featureWidth + b]);
+                    }
+                }
+                around[i * featureWidth + j] = m;
+            }
+        }
+        float maxAbs = 0;
+        for (float v : logits) {
+            maxAbs = Math.max(maxAbs, Math.abs(v));
+        }
+        float slack = 1e-5f * maxAbs + 1e-6f;
+        int pixels = width * height;
+        int[] candidates = new int[pixels];
+        int count = 0;
+        for (int p = 0; p < pixels; p++) {
+            // slack for the float rounding of the recomputed scores
+            if (baseMargin[p] <= 2 * around[pixelCell[p]] * 1.0001f + slack) {
+                candidates[count++] = p;
+            }
+        }
+        int[] classes = new int[count];
+        if (count > pixels / 4) {
+            // most pixels: the row-wise full argmax is faster than pixel by pixel
+            int[] all = Bilinear.argmaxResized(after, 0, numClasses(), featureHeight, featureWidth, height, width);
+            for (int i = 0; i < count; i++) {
+                classes[i] = all[candidates[i]];
+            }
+        } else {
+            Bilinear.argmaxAt(after, numClasses(), featureHeight, featureWidth, height, width, candidates, count, classes);
+        }
+        int changed = 0;
+        for (int i = 0; i < count; i++) {
+            if (classes[i] != baseClass[candidates[i]]) {
+                candidates[changed] = candidates[i];
+                classes[changed++] = classes[i];
+            }
+        }
+        n[0] = changed;
+        return new int[][] {candidates, classes};
+    }
+
+    /** For {@link PartAudit}: the nearest feature cell of every pixel (row-major cell index). */
+    int[] pixelCells() {
+        int[] rows = new int[height];
+        for (int y = 0; y < height; y++) {
+            rows[y] = Bilinear.cellOf(y, height, featureHeight);
+        }
+        int[] cols = new int[width];
+        for (int x = 0; x < width; x++) {
+            cols[x] = Bilinear.cellOf(x, width, featureWidth);
+        }
+        int[] out = new int[width * height];
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                out[y * width + x] = rows[y] * featureWidth + cols[x];
+            }
+        }
+        return out;
+    }
+
+    /** For {@link PartAudit}: the class at every pixel through the SDK's upsampling, and its margin. */
+    float[] margins(int[] classOut) {
+        return Bilinear.marginsResized(logits, numClasses(), featureHeight, featureWidth, height, width, classOut);
+    }
+
     /** A removal in channels: prototype channels and group channels. */
     private record Removal(boolean[] prototypes, boolean[] groups, boolean any) {
     }

@@ -129,6 +129,75 @@ public final class Bilinear {
         return mask;
     }
 
+    /**
+     * {@link #argmaxResized} at every output pixel into {@code argOut}, and the margin there: the
+     * best channel's value minus the second best's (float, computed exactly as the argmax is).
+     */
+    public static float[] marginsResized(float[] src, int channels, int h, int w, int outH, int outW, int[] argOut) {
+        Axis ya = axis(h, outH);
+        Axis xa = axis(w, outW);
+        float[] best = new float[outH * outW];
+        float[] second = new float[outH * outW];
+        Arrays.fill(best, Float.NEGATIVE_INFINITY);
+        Arrays.fill(second, Float.NEGATIVE_INFINITY);
+        int hw = h * w;
+        for (int c = 0; c < channels; c++) {
+            for (int y = 0; y < outH; y++) {
+                int r0 = c * hw + ya.lo[y] * w;
+                int r1 = c * hw + ya.hi[y] * w;
+                float fy = ya.frac[y];
+                int d = y * outW;
+                for (int x = 0; x < outW; x++) {
+                    int x0 = xa.lo[x];
+                    int x1 = xa.hi[x];
+                    float fx = xa.frac[x];
+                    float top = src[r0 + x0] + (src[r0 + x1] - src[r0 + x0]) * fx;
+                    float bottom = src[r1 + x0] + (src[r1 + x1] - src[r1 + x0]) * fx;
+                    float v = top + (bottom - top) * fy;
+                    if (v > best[d + x]) {
+                        second[d + x] = best[d + x];
+                        best[d + x] = v;
+                        argOut[d + x] = c;
+                    } else if (v > second[d + x]) {
+                        second[d + x] = v;
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < best.length; i++) {
+            best[i] = channels == 1 ? Float.POSITIVE_INFINITY : best[i] - second[i];
+        }
+        return best;
+    }
+
+    /**
+     * {@link #argmaxResized} at the {@code n} output pixels {@code pixels[i] = y * outW + x} only,
+     * into {@code out[i]} (float, computed exactly as the full argmax).
+     */
+    public static void argmaxAt(float[] src, int channels, int h, int w, int outH, int outW, int[] pixels, int n, int[] out) {
+        Axis ya = axis(h, outH);
+        Axis xa = axis(w, outW);
+        int hw = h * w;
+        for (int i = 0; i < n; i++) {
+            int y = pixels[i] / outW;
+            int x = pixels[i] % outW;
+            float best = Float.NEGATIVE_INFINITY;
+            int arg = 0;
+            for (int c = 0; c < channels; c++) {
+                int r0 = c * hw + ya.lo[y] * w;
+                int r1 = c * hw + ya.hi[y] * w;
+                float top = src[r0 + xa.lo[x]] + (src[r0 + xa.hi[x]] - src[r0 + xa.lo[x]]) * xa.frac[x];
+                float bottom = src[r1 + xa.lo[x]] + (src[r1 + xa.hi[x]] - src[r1 + xa.lo[x]]) * xa.frac[x];
+                float v = top + (bottom - top) * ya.frac[y];
+                if (v > best) {
+                    best = v;
+                    arg = c;
+                }
+            }
+            out[i] = arg;
+        }
+    }
+
     /** The feature cell whose centre is nearest to pixel {@code p} (METHOD.md 2, centre-aligned). */
     public static int cellOf(int p, int in, int out) {
         return Math.min(out - 1, (int) Math.floor((p + 0.5) * out / in));

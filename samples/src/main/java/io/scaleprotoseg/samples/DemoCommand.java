@@ -185,6 +185,8 @@ final class DemoCommand extends CommandBase {
     private List<DemoReport.Explained> explained;
     private Path report;
     private List<WeakClasses.Weak> weak = List.of();
+    private final List<Segmentation> groupedResults = new ArrayList<>();
+    private DemoEdit edit;
 
     /**
      * The demo as a plan of steps; what one step makes, the next reads from this command's fields
@@ -419,6 +421,7 @@ final class DemoCommand extends CommandBase {
             DemoEvaluation.Visitor visitor = !grouped ? null : (index, sample, image, s, backend) -> {
                 SegmentOutputs.write(segmentDir, sample.id(), image, s, 5);
                 picker.offer(index, sample, s, backend);
+                groupedResults.add(s);
             };
             DemoEvaluation.Result res = DemoEvaluation.evaluate(r.id(), models.get(r.kind), test, threads,
                     Scenes.LABELS.ignoreLabel(), visitor);
@@ -431,6 +434,10 @@ final class DemoCommand extends CommandBase {
                     res.latencyMs(), compareLatency ? String.format(Locale.ROOT, " (trainer eager %.2f ms)", trainerMs.get(r.kind))
                             : ""));
         }
+    }
+
+    private String groupedCardName(int cls) {
+        return results.get(ModelKind.SCALEPROTOSEG).card().className(cls);
     }
 
     /** Step 5: the HTML report and demo.json. */
@@ -463,8 +470,11 @@ final class DemoCommand extends CommandBase {
             evaluated.add(new WeakClasses.ModelResult(e.id(), e.meanIou(), e.classIou(), e.card()));
         }
         weak = WeakClasses.find(evaluated, runs.get(0).config.network(), testSamples, train);
+        DemoEvaluation.Result grouped = results.get(ModelKind.SCALEPROTOSEG);
+        edit = DemoEdit.run(models.get(ModelKind.SCALEPROTOSEG), groupedCard, groupedResults, test, grouped.meanIou(), threads,
+                Scenes.LABELS.ignoreLabel(), modelsDir.resolve("scaleprotoseg-edited.onnx"));
         report = DemoReport.write(out.resolve("report.html"), new DemoReport.Page(facts, rows, groupedCard, lastLayer,
-                explained, weak));
+                explained, weak, edit));
         writeSummary(spec, runs, results, parity, trainerMs, factor, threads);
     }
 
@@ -482,6 +492,11 @@ final class DemoCommand extends CommandBase {
             o.println("weak class: " + w.name() + " (" + w.iou().entrySet().stream()
                     .map(e -> e.getKey() + " " + DemoReport.f4(e.getValue())).collect(Collectors.joining(", ")) + "): likely "
                     + w.cause());
+        }
+        if (edit != null) {
+            o.printf(Locale.ROOT, "edit:       prototype %d of %s disabled (decisive on %d test pixels): test mIoU %.4f -> %.4f "
+                    + "(%s)%n", edit.prototypeId(), groupedCardName(edit.classId()), edit.decisivePixels(), edit.miouBefore(),
+                    edit.miouAfter(), abs(edit.edited()));
         }
         List<String> reusedRuns = runs.stream().filter(r -> r.state == State.FINISHED).map(Run::id).toList();
         if (dataReused || !reusedRuns.isEmpty() || !reusedModels.isEmpty()) {

@@ -60,9 +60,10 @@ final class DemoReport {
      * @param lastLayer per class: its groups' last-layer weights to it, by group index
      * @param pixels explained pixels
      * @param weak the classes a model misses, with the likely cause
+     * @param edit the editing step (null when no prototype could be disabled)
      */
     record Page(Map<String, String> facts, List<Row> rows, ModelCard grouped, Map<Integer, Map<Integer, Double>> lastLayer,
-            List<Explained> pixels, List<WeakClasses.Weak> weak) {
+            List<Explained> pixels, List<WeakClasses.Weak> weak, DemoEdit edit) {
     }
 
     static Path write(Path file, Page page) throws IOException {
@@ -84,6 +85,7 @@ final class DemoReport {
         curves(h, p);
         groups(h, p);
         pixels(h, p);
+        edit(h, p);
         h.append("<footer>Written by scaleprotoseg ").append(esc(VersionProvider.version()))
                 .append(". Numbers are also in <code>demo.json</code> beside this page.</footer>\n</body>\n</html>\n");
         return h.toString();
@@ -346,6 +348,45 @@ final class DemoReport {
             h.append("</td></tr>\n");
         }
         h.append("</table>\n</div>\n");
+    }
+
+    private static void edit(StringBuilder h, Page p) {
+        DemoEdit e = p.edit();
+        if (e == null || p.grouped() == null) {
+            return;
+        }
+        ModelCard card = p.grouped();
+        h.append("<section id=\"edit\">\n<h2>Editing the model</h2>\n<p>The audit of the ScaleProtoSeg model on the test split ")
+                .append("(<code>scaleprotoseg audit</code>) names, for every prototype, the pixels where it is decisive. The least ")
+                .append("decisive prototype of ").append(esc(card.className(e.classId()))).append(", the class with the most ")
+                .append("prototypes, was disabled with <code>scaleprotoseg edit</code> (its group weights set to 0), and the ")
+                .append("edited model was evaluated through the SDK.</p>\n<table class=\"facts\">\n");
+        String patch = e.patchPng() == null ? "" : "<img class=\"patch\" alt=\"patch\" src=\"data:image/png;base64,"
+                + e.patchPng() + "\"> ";
+        row(h, "disabled", patch + "prototype " + e.prototypeId() + " of " + esc(card.className(e.classId())));
+        row(h, "decisive on", e.decisivePixels() + " test pixels (the audit predicted an mIoU change of "
+                + String.format(Locale.ROOT, "%+.4f", e.predictedChange()) + ")");
+        row(h, "test mIoU", f4(e.miouBefore()) + " &rarr; " + f4(e.miouAfter()) + " (measured with the edited model, "
+                + esc(e.edited().getFileName().toString()) + ")");
+        row(h, "pixels changed", String.valueOf(e.changedPixels()));
+        h.append("</table>\n<p>Pixel (").append(e.before().x()).append(", ").append(e.before().y()).append(") of ")
+                .append(esc(e.imageId())).append(", before and after:</p>\n<table class=\"data\">\n<tr><th></th><th>class</th>")
+                .append("<th>cell logit</th><th>group with the prototype</th><th>its activation a</th><th>its contribution</th></tr>\n");
+        // the group that held the prototype, found in the model's explanation; the edited one has it without the prototype
+        GroupEvidence held = e.before().groups().stream().filter(g -> g.prototypes().stream()
+                .anyMatch(pe -> pe.id() == e.prototypeId())).findFirst().orElse(null);
+        editRow(h, "model", e.before(), held);
+        editRow(h, "edited", e.after(), held);
+        h.append("</table>\n</section>\n");
+    }
+
+    private static void editRow(StringBuilder h, String label, PixelExplanation x, GroupEvidence held) {
+        GroupEvidence g = held == null ? null : x.groups().stream()
+                .filter(y -> y.classId() == held.classId() && y.index() == held.index()).findFirst().orElse(null);
+        h.append("<tr><td>").append(label).append("</td><td>").append(esc(x.className())).append("</td><td class=\"n\">")
+                .append(num(x.logit())).append("</td><td>").append(g == null ? "-" : g.classId() + ":" + g.index())
+                .append("</td><td class=\"n\">").append(g == null ? "-" : num(g.activation()))
+                .append("</td><td class=\"n\">").append(g == null ? "-" : signed(g.contribution())).append("</td></tr>\n");
     }
 
     private static String groupLabel(ModelCard card, GroupEvidence g) {

@@ -167,6 +167,10 @@ final class TrainCommand extends CommandBase {
     @Option(names = "--no-time", description = "with --dry-run: skip the scratch updates and the time estimate")
     boolean noTime;
 
+    @Option(names = "--time", description = "with --dry-run: time the scratch updates even for a heavy network (more than "
+            + "1 GB of activations per update: several minutes on a CPU)")
+    boolean forceTime;
+
     /** The reference model the run starts from (--init-from, --stage2-from FILE.pth), or null. */
     private ReferenceModel reference;
 
@@ -242,8 +246,17 @@ final class TrainCommand extends CommandBase {
             }
             memory(out(), cfg, weights == null && reference == null && !(resume && Files.isRegularFile(run.last())));
             classShares(out(), cfg, train);
-            if (!noTime) {
-                timeEstimate(cfg, train, val, weights == null && reference == null);
+            boolean calibrates = weights == null && reference == null;
+            long activations = MemoryEstimate.of(cfg, calibrates).activationBytes();
+            if (noTime && forceTime) {
+                throw new UserError("--time and --no-time contradict each other; give one");
+            }
+            if (!noTime && (forceTime || activations <= TIMING_HEAVY_BYTES)) {
+                timeEstimate(cfg, train, val, calibrates);
+            } else if (!noTime) {
+                out().println("time: not measured: one update of this network holds about "
+                        + MemoryEstimate.gigabytes(activations) + " of activations, so a few scratch updates (and the "
+                        + "batch-norm calibration) take minutes on a CPU; add --time to measure them");
             }
             return 0;
         }
@@ -402,6 +415,9 @@ final class TrainCommand extends CommandBase {
                     + "evaluate on the validation split (eval --split val) or add a test split";
         }
     }
+
+    /** Above this many bytes of activations per update a dry run times nothing unless --time is given. */
+    static final long TIMING_HEAVY_BYTES = 1L << 30;
 
     /** Training images, joint updates and untimed first updates of a dry run's scratch run. */
     static final int TIMING_IMAGES = 4;

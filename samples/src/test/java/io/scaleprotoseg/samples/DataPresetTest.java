@@ -30,7 +30,7 @@ class DataPresetTest {
     void aCityscapesRootWithoutPresetGetsTheCityscapesPresetAndSaysWhy() throws Exception {
         cityscapes();
         Path data = root.resolve("cs");
-        Cli.Result r = Cli.run("train", "--data", data, "--out", root.resolve("run"), "--dry-run");
+        Cli.Result r = Cli.run("train", "--data", data, "--out", root.resolve("run"), "--dry-run", "--no-time");
         assertEquals(0, r.exit(), r::toString);
         assertTrue(r.err().contains("note: no --preset given: using preset cityscapes, the paper's settings for cityscapes "
                 + "data, because " + data.toAbsolutePath().normalize() + " is detected as cityscapes; --preset scenes gives "
@@ -38,7 +38,7 @@ class DataPresetTest {
         assertTrue(r.out().contains("\"preset\" : \"cityscapes\""), r::toString);
         assertTrue(r.out().contains("\"crop\" : 513"), r::toString);
 
-        Cli.Result small = Cli.run("train", "--preset", "scenes", "--data", data, "--out", root.resolve("run2"), "--dry-run");
+        Cli.Result small = Cli.run("train", "--preset", "scenes", "--data", data, "--out", root.resolve("run2"), "--dry-run", "--no-time");
         assertEquals(0, small.exit(), small::toString);
         assertTrue(!small.err().contains("no --preset given"), small::toString);
         assertTrue(small.out().contains("\"preset\" : \"scenes\""), small::toString);

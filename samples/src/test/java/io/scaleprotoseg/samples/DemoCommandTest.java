@@ -130,6 +130,13 @@ class DemoCommandTest {
         assertTrue(html.contains("alt=\"group graph of car\"") || html.contains("no active group"), "group graphs");
         assertTrue(html.contains("id=\"explained\"") && html.contains("explain/"), "explained pixels");
         assertTrue(html.contains("IoU per class"), "per-class IoU");
+        // the editing step: the least decisive prototype of one class disabled, the edited model evaluated
+        if (r.out().contains("edit:       prototype ")) {
+            assertTrue(html.contains("<h2>Editing the model</h2>"), "edit section");
+            ModelCard edited = ModelCard.read(demo.resolve("models/scaleprotoseg-edited.onnx"));
+            assertEquals(1, edited.edits().size());
+            assertTrue(edited.edits().get(0).reason().startsWith("demo: the least decisive prototype of "));
+        }
         // the results table holds numbers only (it fits a narrow page); parity and training texts have their own table
         assertTrue(html.contains("id=\"export-table\"") && !html.contains("<th>parity"), "tables");
         // the ranking in words, best first, with each model's share of the best

@@ -297,6 +297,12 @@ class TrainCommandTest {
         assertTrue(r.out().contains("note: the scenes preset's schedule (160 updates of batch 8) was sized for the built-in "
                 + "200 scenes of 128x96 pixels, not for this data (213 crops per training image here)"), r::toString);
         assertFalse(Files.exists(out), "a dry run writes nothing");
+        // a heavy network is not timed unless asked: its scratch updates would take minutes
+        Cli.Result heavy = Cli.run("train", "--out", out, "--dry-run", "--depth", 101, "--width-divisor", 1, "--crop", 513);
+        assertEquals(0, heavy.exit(), heavy::toString);
+        assertTrue(heavy.out().contains("time: not measured: one update of this network holds about ")
+                && heavy.out().contains("add --time to measure them"), heavy::toString);
+        assertEquals(1, Cli.run("train", "--out", out, "--dry-run", "--time", "--no-time").exit());
     }
 
     @Test

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
 /**
@@ -28,11 +27,10 @@ import java.util.stream.IntStream;
  * replicated into RGB.
  *
  * <p><b>Splits:</b> there is one labelled volume. By default val is {@value #REFERENCE_VAL_SLICES}
- * slices drawn with seed {@value #REFERENCE_SEED}, as the reference's EM configuration holds out 10
- * slices drawn with seed 42, and train the other 20 ({@link #drawnValSlices}: a Fisher-Yates
- * shuffle of the slice numbers with {@link java.util.SplittableRandom}(seed), the first N in
- * increasing order; this is not numpy's sequence, so the slices are not the reference's own, only
- * as many, drawn the same way). The earlier split, the last {@code valSlices} slices as val
+ * slices drawn with seed {@value #REFERENCE_SEED}, and train the other 20: the reference's own slices
+ * ({@link #drawnValSlices} reproduces its {@code np.random.seed(42)}, {@code np.random.choice(30, 10,
+ * replace=False)} with {@link NumpyLegacyRandom}: slices 0, 8, 9, 12, 15, 17, 23, 24, 27 and 28).
+ * The earlier split, the last {@code valSlices} slices as val
  * (contiguous blocks of depth), is {@code valSplit=last}. The test split is test-volume.tif, which has no labels: all void.
  * Sample ids are {@code train-volume_SS} / {@code test-volume_SS} with the slice number.
  * The volumes are decoded once when the split is opened (30 x 512 x 512 is about 30 MB as floats).
@@ -85,22 +83,12 @@ public final class IsbiEmDataset implements SegmentationDataset {
     }
 
     /**
-     * The val slices of a volume of {@code total} slices: {@code count} slice numbers drawn without
-     * replacement by a Fisher-Yates shuffle with {@code SplittableRandom(seed)}, in increasing order.
+     * The val slices of a volume of {@code total} slices, in increasing order: the first
+     * {@code count} of numpy's legacy {@code permutation(total)} after {@code np.random.seed(seed)},
+     * which is what {@code np.random.choice(total, count, replace=False)} draws.
      */
     public static int[] drawnValSlices(int total, int count, long seed) {
-        int[] order = new int[total];
-        for (int i = 0; i < total; i++) {
-            order[i] = i;
-        }
-        SplittableRandom rng = new SplittableRandom(seed);
-        for (int i = total - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-        int[] val = Arrays.copyOf(order, count);
+        int[] val = Arrays.copyOf(new NumpyLegacyRandom(seed).permutation(total), count);
         Arrays.sort(val);
         return val;
     }

@@ -195,6 +195,8 @@ class LayoutVariantsTest {
         assertEquals(30, all.size());
         assertTrue(drawn[9] - drawn[0] > 9, "drawn, not a contiguous block: " + Arrays.toString(drawn));
         assertArrayEquals(drawn, IsbiEmDataset.drawnValSlices(30, 10, 42), "the same slices every time");
+        // the reference's slices: np.random.seed(42); np.random.choice(30, 10, replace=False), sorted
+        assertArrayEquals(new int[] {0, 8, 9, 12, 15, 17, 23, 24, 27, 28}, drawn);
         assertTrue(!Arrays.equals(drawn, IsbiEmDataset.drawnValSlices(30, 10, 7)), "another seed draws others");
 
         SegmentationDataset last = Datasets.open("em", root, Split.VAL, Map.of("valSplit", "last"));

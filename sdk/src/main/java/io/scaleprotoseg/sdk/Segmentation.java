@@ -333,36 +333,48 @@ public final class Segmentation {
     /**
      * For {@link PartAudit}: the pixels whose class changes when one part is removed, as
      * {@code {pixel indices, new classes}} (each of length n, the count in {@code n[0]}). Only
-     * pixels whose margin (from {@link Bilinear#marginsResized}, {@code baseMargin}) is at most
-     * twice the largest change of any class score in the cells around them are evaluated; the
-     * others cannot change (an upsampled score moves by at most the largest change of the cells
-     * it reads).
+     * pixels whose margin (from {@link Bilinear#marginsResized}, {@code baseMargin}) is at most the
+     * largest rise of any class score minus the largest fall of their own class's, over the cells
+     * around them, are evaluated; the others cannot change (an upsampled change lies between the
+     * changes of the cells it reads).
      */
     int[][] changedWithout(int prototypeId, GroupRef group, int[] baseClass, float[] baseMargin, int[] pixelCell, int[] n) {
         Removal r = group == null ? removal(Set.of(prototypeId), Set.of()) : removal(Set.of(), Set.of(group));
+        int c = numClasses();
+        int cells = cells();
         float[] after = logits.clone();
-        float[] cellMax = new float[cells()];
-        double[] d = new double[numClasses()];
-        for (int cell = 0; cell < cells(); cell++) {
+        float[] delta = new float[cells * c];
+        double[] d = new double[c];
+        for (int cell = 0; cell < cells; cell++) {
             delta(cell, r, d);
-            float m = 0;
-            for (int k = 0; k < d.length; k++) {
-                after[k * cells() + cell] = (float) (logits[k * cells() + cell] + d[k]);
-                m = Math.max(m, (float) Math.abs(d[k]));
+            for (int k = 0; k < c; k++) {
+                after[k * cells + cell] = (float) (logits[k * cells + cell] + d[k]);
+                delta[cell * c + k] = (float) d[k];
             }
-            cellMax[cell] = m;
         }
-        // the largest change within each cell's 3 x 3 neighbourhood (the bilinear support of its pixels)
-        float[] around = new float[cells()];
+        // over each cell's 3 x 3 neighbourhood (the bilinear support of its pixels): the largest rise of any class
+        // and, per class, the largest fall; a pixel keeps its class b unless its margin is at most
+        // (largest rise of any class) - (smallest change of b), as every upsampled change lies between its cells' changes
+        float[] rise = new float[cells];
+        float[] fall = new float[cells * c];
         for (int i = 0; i < featureHeight; i++) {
             for (int j = 0; j < featureWidth; j++) {
-                float m = 0;
+                int cell = i * featureWidth + j;
+                float up = Float.NEGATIVE_INFINITY;
+                for (int k = 0; k < c; k++) {
+                    fall[cell * c + k] = Float.POSITIVE_INFINITY;
+                }
                 for (int a = Math.max(0, i - 1); a <= Math.min(featureHeight - 1, i + 1); a++) {
-                    for (int b = Math.max(0, j - 1); b <= Math.min(featureWidth - 1, j + 1); b++) {
-                        m = Math.max(m, cellMax[a * featureWidth + b]);
+                    for (int b2 = Math.max(0, j - 1); b2 <= Math.min(featureWidth - 1, j + 1); b2++) {
+                        int o = (a * featureWidth + b2) * c;
+                        for (int k = 0; k < c; k++) {
+                            float v = delta[o + k];
+                            up = Math.max(up, v);
+                            fall[cell * c + k] = Math.min(fall[cell * c + k], v);
+                        }
                     }
                 }
-                around[i * featureWidth + j] = m;
+                rise[cell] = up;
             }
         }
         float maxAbs = 0;
@@ -374,8 +386,10 @@ public final class Segmentation {
         int[] candidates = new int[pixels];
         int count = 0;
         for (int p = 0; p < pixels; p++) {
+            int cell = pixelCell[p];
+            float bound = rise[cell] - fall[cell * c + baseClass[p]];
             // slack for the float rounding of the recomputed scores
-            if (baseMargin[p] <= 2 * around[pixelCell[p]] * 1.0001f + slack) {
+            if (baseMargin[p] <= bound + Math.abs(bound) * 1e-4f + slack) {
                 candidates[count++] = p;
             }
         }

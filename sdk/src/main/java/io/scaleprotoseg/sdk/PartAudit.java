@@ -148,6 +148,7 @@ public final class PartAudit {
         int[] base = new int[s.width() * s.height()];
         float[] margin = s.margins(base);
         int[] pixelCell = s.pixelCells();
+        Segmentation.PixelIndex index = s.pixelIndex(pixelCell, base, margin);
         int cells = grid.cells();
         // pixels of each predicted class per nearest cell, for the contributions
         long[] cellClass = new long[cells * classes];
@@ -160,7 +161,7 @@ public final class PartAudit {
         }
         for (PartState p : parts) {
             int[] n = new int[1];
-            int[][] changed = s.changedWithout(p.prototypeId, p.group, base, margin, pixelCell, n);
+            int[][] changed = s.changedWithout(p.prototypeId, p.group, base, margin, index, n);
             for (int i = 0; i < n[0]; i++) {
                 p.decisive[base[changed[0][i]]]++;
             }

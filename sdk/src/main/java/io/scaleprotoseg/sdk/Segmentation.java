@@ -338,7 +338,7 @@ public final class Segmentation {
      * around them, are evaluated; the others cannot change (an upsampled change lies between the
      * changes of the cells it reads).
      */
-    int[][] changedWithout(int prototypeId, GroupRef group, int[] baseClass, float[] baseMargin, int[] pixelCell, int[] n) {
+    int[][] changedWithout(int prototypeId, GroupRef group, int[] baseClass, float[] baseMargin, PixelIndex index, int[] n) {
         Removal r = group == null ? removal(Set.of(prototypeId), Set.of()) : removal(Set.of(), Set.of(group));
         int c = numClasses();
         int cells = cells();
@@ -385,12 +385,23 @@ public final class Segmentation {
         int pixels = width * height;
         int[] candidates = new int[pixels];
         int count = 0;
-        for (int p = 0; p < pixels; p++) {
-            int cell = pixelCell[p];
-            float bound = rise[cell] - fall[cell * c + baseClass[p]];
-            // slack for the float rounding of the recomputed scores
-            if (baseMargin[p] <= bound + Math.abs(bound) * 1e-4f + slack) {
-                candidates[count++] = p;
+        for (int cell = 0; cell < cells; cell++) {
+            // the cell's pixels are read only when its smallest margin, per class, is within the bound
+            boolean any = false;
+            for (int k = 0; k < c && !any; k++) {
+                float bound = rise[cell] - fall[cell * c + k];
+                any = index.minMargin[cell * c + k] <= bound + Math.abs(bound) * 1e-4f + slack;
+            }
+            if (!any) {
+                continue;
+            }
+            for (int q = index.start[cell]; q < index.start[cell + 1]; q++) {
+                int p = index.pixels[q];
+                float bound = rise[cell] - fall[cell * c + baseClass[p]];
+                // slack for the float rounding of the recomputed scores
+                if (baseMargin[p] <= bound + Math.abs(bound) * 1e-4f + slack) {
+                    candidates[count++] = p;
+                }
             }
         }
         int[] classes = new int[count];
@@ -412,6 +423,47 @@ public final class Segmentation {
         }
         n[0] = changed;
         return new int[][] {candidates, classes};
+    }
+
+    /**
+     * For {@link PartAudit}: the pixels of each nearest cell (CSR: {@code pixels[start[cell] ..
+     * start[cell + 1]]}) and, per cell and class, the smallest margin of the cell's pixels of that
+     * class (+infinity where it has none).
+     */
+    static final class PixelIndex {
+        final int[] start;
+        final int[] pixels;
+        final float[] minMargin;
+
+        PixelIndex(int[] start, int[] pixels, float[] minMargin) {
+            this.start = start;
+            this.pixels = pixels;
+            this.minMargin = minMargin;
+        }
+    }
+
+    /** The {@link PixelIndex} of this result for the given classes and margins of its pixels. */
+    PixelIndex pixelIndex(int[] pixelCell, int[] baseClass, float[] baseMargin) {
+        int cells = cells();
+        int c = numClasses();
+        int[] start = new int[cells + 1];
+        for (int cell : pixelCell) {
+            start[cell + 1]++;
+        }
+        for (int i = 0; i < cells; i++) {
+            start[i + 1] += start[i];
+        }
+        int[] fill = Arrays.copyOf(start, cells);
+        int[] pixels = new int[pixelCell.length];
+        float[] min = new float[cells * c];
+        Arrays.fill(min, Float.POSITIVE_INFINITY);
+        for (int p = 0; p < pixelCell.length; p++) {
+            int cell = pixelCell[p];
+            pixels[fill[cell]++] = p;
+            int k = cell * c + baseClass[p];
+            min[k] = Math.min(min[k], baseMargin[p]);
+        }
+        return new PixelIndex(start, pixels, min);
     }
 
     /** For {@link PartAudit}: the nearest feature cell of every pixel (row-major cell index). */

@@ -421,8 +421,8 @@ final class TrainCommand extends CommandBase {
 
     /** Training images, joint updates and untimed first updates of a dry run's scratch run. */
     static final int TIMING_IMAGES = 4;
-    static final int TIMING_JOINT = 5;
-    static final int TIMING_SKIP = 2;
+    static final int TIMING_JOINT = 12;
+    static final int TIMING_SKIP = 4;
 
     /**
      * The dry run's time estimate: a scratch run of {@link #TIMING_JOINT} joint updates on the first

@@ -50,6 +50,11 @@ final class ExplainCommand extends CommandBase {
             description = "the class to explain, by name or id (default: the pixel's class in the mask)")
     String className;
 
+    @Option(names = "--size", defaultValue = "keep", converter = Converters.SizingConverter.class, paramLabel = "SIZE",
+            description = "network input size: keep, WxH, or N for the shorter side (default: ${DEFAULT-VALUE}); the "
+                + "explanation stays in the image's own pixel coordinates")
+    InputSizing sizing;
+
     @Mixin
     BackendOptions backend;
 
@@ -65,14 +70,15 @@ final class ExplainCommand extends CommandBase {
             throw new UserError("--input " + input + " is a directory; explain takes one image file");
         }
         BufferedImage image = ImageFiles.read(input, backend.maxPixels);
-        String warning = ImageFiles.resolutionWarning(card, InputSizing.keep(), input.getFileName().toString(),
+        String warning = ImageFiles.resolutionWarning(card, sizing, input.getFileName().toString(),
                 image.getWidth(), image.getHeight());
         if (warning != null) {
             err().println("warning: " + warning);
         }
         checkCoordinate("--x", x, image.getWidth(), "width", input);
         checkCoordinate("--y", y, image.getHeight(), "height", input);
-        try (Segmenter seg = backend.apply(Segmenter.builder().model(model)).evidence(Evidence.FULL).build()) {
+        try (Segmenter seg = backend.apply(Segmenter.builder().model(model)).evidence(Evidence.FULL).inputSizing(sizing)
+                .build()) {
             Segmentation s = seg.segment(image);
             PixelExplanation why = cls == null ? s.explain(x, y) : s.explain(x, y, cls);
             ExplainReport.Written written = ExplainReport.write(out, model, seg.backendInfo(), image, s, why);

@@ -63,6 +63,13 @@ class ExplainCommandTest {
             images++;
         }
         assertTrue(images > 4, "images: " + images);
+
+        // the option the resolution warning suggests exists: at a smaller network size the pixel keeps its coordinates
+        Cli.Result sized = Cli.run("explain", "--model", colour, "--input", big, "--x", 2399, "--y", 1799, "--size", 240,
+                "--out", dir.resolve("explain-sized"), "--backend", "ort-cpu");
+        assertEquals(0, sized.exit(), sized::toString);
+        assertTrue(sized.out().contains("pixel x 2399, y 1799:"), sized::toString);
+        assertTrue(!sized.err().contains("warning: large.png"), "no resolution warning at --size 240: " + sized);
     }
 
     @Test

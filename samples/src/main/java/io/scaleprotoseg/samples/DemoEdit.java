@@ -24,7 +24,7 @@ import java.util.Set;
  *
  * @param prototypeId the disabled prototype
  * @param classId its class
- * @param decisivePixels test pixels where it was decisive (the audit)
+ * @param decisivePixels test pixels where it was decisive (the audit): the pixels the edit changes
  * @param predictedChange the mIoU change the audit predicts
  * @param miouBefore test mIoU of the model
  * @param miouAfter test mIoU of the edited model, measured through the SDK
@@ -32,11 +32,10 @@ import java.util.Set;
  * @param imageId the explained pixel's image
  * @param before its explanation by the model
  * @param after its explanation by the edited model
- * @param changedPixels test pixels whose class the edit changed
  * @param patchPng the prototype's patch (base64 PNG) or null
  */
 record DemoEdit(int prototypeId, int classId, long decisivePixels, double predictedChange, double miouBefore, double miouAfter,
-        Path edited, String imageId, PixelExplanation before, PixelExplanation after, long changedPixels, String patchPng) {
+        Path edited, String imageId, PixelExplanation before, PixelExplanation after, String patchPng) {
 
     /**
      * Runs the step.
@@ -75,23 +74,20 @@ record DemoEdit(int prototypeId, int classId, long decisivePixels, double predic
             }
             InferenceGraphWriter.writeAtomically(e.proto(), editedFile);
             double after = DemoEvaluation.evaluate("scaleprotoseg-edited", editedFile, test, threads, ignoreLabel, null).meanIou();
-            // the pixel: one whose class the edit changes, else the centre of the prototype's strongest activation
-            long changed = 0;
+            // the pixel: the first whose class the edit changes (the audit counted them), else the centre of the
+            // prototype's strongest activation
             int image = -1;
             int px = -1;
             int py = -1;
-            for (int i = 0; i < results.size(); i++) {
+            for (int i = 0; i < results.size() && image < 0 && p.decisiveTotal() > 0; i++) {
                 Counterfactual cf = results.get(i).without(Set.of(p.prototypeId()), Set.of());
                 int[] m = cf.mask();
                 int[] o = cf.originalMask();
-                for (int k = 0; k < m.length; k++) {
+                for (int k = 0; k < m.length && image < 0; k++) {
                     if (m[k] != o[k]) {
-                        changed++;
-                        if (image < 0) {
-                            image = i;
-                            px = k % results.get(i).width();
-                            py = k / results.get(i).width();
-                        }
+                        image = i;
+                        px = k % results.get(i).width();
+                        py = k / results.get(i).width();
                     }
                 }
             }
@@ -113,7 +109,7 @@ record DemoEdit(int prototypeId, int classId, long decisivePixels, double predic
             }
             String patch = card.prototypes().stream().filter(q -> q.id() == p.prototypeId()).findFirst().orElseThrow().patchPng();
             return new DemoEdit(p.prototypeId(), target, p.decisiveTotal(), p.miouChange(), miouBefore, after, editedFile,
-                    sample.id(), before, afterExplained, changed, patch);
+                    sample.id(), before, afterExplained, patch);
         }
         return null;
     }

@@ -368,7 +368,7 @@ final class DemoReport {
                 + String.format(Locale.ROOT, "%+.4f", e.predictedChange()) + ")");
         row(h, "test mIoU", f4(e.miouBefore()) + " &rarr; " + f4(e.miouAfter()) + " (measured with the edited model, "
                 + esc(e.edited().getFileName().toString()) + ")");
-        row(h, "pixels changed", String.valueOf(e.changedPixels()));
+        row(h, "pixels changed", String.valueOf(e.decisivePixels()));
         h.append("</table>\n<p>Pixel (").append(e.before().x()).append(", ").append(e.before().y()).append(") of ")
                 .append(esc(e.imageId())).append(", before and after:</p>\n<table class=\"data\">\n<tr><th></th><th>class</th>")
                 .append("<th>cell logit</th><th>group with the prototype</th><th>its activation a</th><th>its contribution</th></tr>\n");

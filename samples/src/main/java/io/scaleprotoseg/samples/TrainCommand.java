@@ -244,10 +244,11 @@ final class TrainCommand extends CommandBase {
             if (noTest != null) {
                 out().println(noTest);
             }
-            memory(out(), cfg, weights == null && reference == null && !(resume && Files.isRegularFile(run.last())));
+            MemoryEstimate estimate = memory(out(), cfg, weights == null && reference == null
+                    && !(resume && Files.isRegularFile(run.last())));
             classShares(out(), cfg, train);
             boolean calibrates = weights == null && reference == null;
-            long activations = MemoryEstimate.of(cfg, calibrates).activationBytes();
+            long activations = estimate.activationBytes();
             if (noTime && forceTime) {
                 throw new UserError("--time and --no-time contradict each other; give one");
             }
@@ -517,9 +518,9 @@ final class TrainCommand extends CommandBase {
 
     /**
      * The memory estimate, and a warning when it exceeds what the machine has available (a run that
-     * does not fit is killed by the kernel mid-run, without a message of ours).
+     * does not fit is killed by the kernel mid-run, without a message of ours); returns the estimate.
      */
-    static void memory(PrintWriter w, TrainingConfig c, boolean calibrates) {
+    static MemoryEstimate memory(PrintWriter w, TrainingConfig c, boolean calibrates) {
         MemoryEstimate m = MemoryEstimate.of(c, calibrates);
         long available = MemoryEstimate.availableBytes();
         w.println("memory: " + m.describe() + (available > 0 ? "; " + MemoryEstimate.gigabytes(available) + " available" : ""));
@@ -527,6 +528,7 @@ final class TrainCommand extends CommandBase {
             w.println("warning: this run is likely to need more memory than the machine has available and to be killed; "
                     + "lower --crop or --batch-size, or use --weights (no calibration) or a larger --width-divisor");
         }
+        return m;
     }
 
     private void printHeader(TrainingConfig c, SegmentationDataset train, SegmentationDataset val, EngineOptions.Started e,

@@ -285,17 +285,29 @@ public final class Segmentation {
      */
     public Counterfactual without(Set<Integer> prototypeIds, Set<GroupRef> groups) {
         Removal r = removal(prototypeIds, groups);
+        return new Counterfactual(head.card(), featureGrid(), prototypeIds, groups, logitsWithout(r, null), logits);
+    }
+
+    /**
+     * The logits with {@code r} removed ([C, cells], a new array); the change of every class at
+     * every cell also goes to {@code changes} ({@code [cell * C + class]}) when it is not null.
+     */
+    private float[] logitsWithout(Removal r, float[] changes) {
         float[] out = logits.clone();
         int c = numClasses();
-        double[] delta = new double[c];
-        for (int cell = 0; cell < cells(); cell++) {
-            if (delta(cell, r, delta)) {
+        int cells = cells();
+        double[] d = new double[c];
+        for (int cell = 0; cell < cells; cell++) {
+            if (delta(cell, r, d)) {
                 for (int k = 0; k < c; k++) {
-                    out[k * cells() + cell] = (float) (logits[k * cells() + cell] + delta[k]);
+                    out[k * cells + cell] = (float) (logits[k * cells + cell] + d[k]);
+                    if (changes != null) {
+                        changes[cell * c + k] = (float) d[k];
+                    }
                 }
             }
         }
-        return new Counterfactual(head.card(), featureGrid(), prototypeIds, groups, out, logits);
+        return out;
     }
 
     /** The channel of prototype {@code id}, or -1 (for {@link PartAudit}). */
@@ -342,16 +354,8 @@ public final class Segmentation {
         Removal r = group == null ? removal(Set.of(prototypeId), Set.of()) : removal(Set.of(), Set.of(group));
         int c = numClasses();
         int cells = cells();
-        float[] after = logits.clone();
         float[] delta = new float[cells * c];
-        double[] d = new double[c];
-        for (int cell = 0; cell < cells; cell++) {
-            delta(cell, r, d);
-            for (int k = 0; k < c; k++) {
-                after[k * cells + cell] = (float) (logits[k * cells + cell] + d[k]);
-                delta[cell * c + k] = (float) d[k];
-            }
-        }
+        float[] after = logitsWithout(r, delta);
         // over each cell's 3 x 3 neighbourhood (the bilinear support of its pixels): the largest rise of any class
         // and, per class, the largest fall; a pixel keeps its class b unless its margin is at most
         // (largest rise of any class) - (smallest change of b), as every upsampled change lies between its cells' changes
@@ -377,11 +381,7 @@ public final class Segmentation {
                 rise[cell] = up;
             }
         }
-        float maxAbs = 0;
-        for (float v : logits) {
-            maxAbs = Math.max(maxAbs, Math.abs(v));
-        }
-        float slack = 1e-5f * maxAbs + 1e-6f;
+        float slack = index.slack;
         int pixels = width * height;
         int[] candidates = new int[pixels];
         int count = 0;
@@ -434,11 +434,14 @@ public final class Segmentation {
         final int[] start;
         final int[] pixels;
         final float[] minMargin;
+        /** Slack for the float rounding of recomputed scores: relative to the largest |logit|. */
+        final float slack;
 
-        PixelIndex(int[] start, int[] pixels, float[] minMargin) {
+        PixelIndex(int[] start, int[] pixels, float[] minMargin, float slack) {
             this.start = start;
             this.pixels = pixels;
             this.minMargin = minMargin;
+            this.slack = slack;
         }
     }
 
@@ -463,7 +466,11 @@ public final class Segmentation {
             int k = cell * c + baseClass[p];
             min[k] = Math.min(min[k], baseMargin[p]);
         }
-        return new PixelIndex(start, pixels, min);
+        float maxAbs = 0;
+        for (float v : logits) {
+            maxAbs = Math.max(maxAbs, Math.abs(v));
+        }
+        return new PixelIndex(start, pixels, min, 1e-5f * maxAbs + 1e-6f);
     }
 
     /** For {@link PartAudit}: the nearest feature cell of every pixel (row-major cell index). */

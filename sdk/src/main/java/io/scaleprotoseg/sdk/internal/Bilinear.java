@@ -73,9 +73,7 @@ public final class Bilinear {
                 int x0 = xa.lo[x];
                 int x1 = xa.hi[x];
                 float fx = xa.frac[x];
-                float top = src[r0 + x0] + (src[r0 + x1] - src[r0 + x0]) * fx;
-                float bottom = src[r1 + x0] + (src[r1 + x1] - src[r1 + x0]) * fx;
-                dst[d + x] = top + (bottom - top) * fy;
+                dst[d + x] = at(src, r0, r1, x0, x1, fx, fy);
             }
         }
     }
@@ -116,9 +114,7 @@ public final class Bilinear {
                     int x0 = xa.lo[x];
                     int x1 = xa.hi[x];
                     float fx = xa.frac[x];
-                    float top = src[r0 + x0] + (src[r0 + x1] - src[r0 + x0]) * fx;
-                    float bottom = src[r1 + x0] + (src[r1 + x1] - src[r1 + x0]) * fx;
-                    float v = top + (bottom - top) * fy;
+                    float v = at(src, r0, r1, x0, x1, fx, fy);
                     if (v > best[x]) {
                         best[x] = v;
                         mask[d + x] = c;
@@ -151,9 +147,7 @@ public final class Bilinear {
                     int x0 = xa.lo[x];
                     int x1 = xa.hi[x];
                     float fx = xa.frac[x];
-                    float top = src[r0 + x0] + (src[r0 + x1] - src[r0 + x0]) * fx;
-                    float bottom = src[r1 + x0] + (src[r1 + x1] - src[r1 + x0]) * fx;
-                    float v = top + (bottom - top) * fy;
+                    float v = at(src, r0, r1, x0, x1, fx, fy);
                     if (v > best[d + x]) {
                         second[d + x] = best[d + x];
                         best[d + x] = v;
@@ -186,9 +180,7 @@ public final class Bilinear {
             for (int c = 0; c < channels; c++) {
                 int r0 = c * hw + ya.lo[y] * w;
                 int r1 = c * hw + ya.hi[y] * w;
-                float top = src[r0 + xa.lo[x]] + (src[r0 + xa.hi[x]] - src[r0 + xa.lo[x]]) * xa.frac[x];
-                float bottom = src[r1 + xa.lo[x]] + (src[r1 + xa.hi[x]] - src[r1 + xa.lo[x]]) * xa.frac[x];
-                float v = top + (bottom - top) * ya.frac[y];
+                float v = at(src, r0, r1, xa.lo[x], xa.hi[x], xa.frac[x], ya.frac[y]);
                 if (v > best) {
                     best = v;
                     arg = c;
@@ -196,6 +188,16 @@ public final class Bilinear {
             }
             out[i] = arg;
         }
+    }
+
+    /**
+     * The bilinear value between rows {@code r0}, {@code r1} and columns {@code x0}, {@code x1}, in
+     * float: the one formula every resize, argmax and margin here uses, so that they agree to the bit.
+     */
+    private static float at(float[] src, int r0, int r1, int x0, int x1, float fx, float fy) {
+        float top = src[r0 + x0] + (src[r0 + x1] - src[r0 + x0]) * fx;
+        float bottom = src[r1 + x0] + (src[r1 + x1] - src[r1 + x0]) * fx;
+        return top + (bottom - top) * fy;
     }
 
     /** The feature cell whose centre is nearest to pixel {@code p} (METHOD.md 2, centre-aligned). */

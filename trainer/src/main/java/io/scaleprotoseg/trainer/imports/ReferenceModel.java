@@ -3,6 +3,7 @@ package io.scaleprotoseg.trainer.imports;
 import ai.djl.ndarray.NDManager;
 import io.scaleprotoseg.graph.network.NetworkConfig;
 import io.scaleprotoseg.sdk.ModelKind;
+import io.scaleprotoseg.sdk.spi.FileDigest;
 import io.scaleprotoseg.torchfile.ModuleTree;
 import io.scaleprotoseg.torchfile.PyDict;
 import io.scaleprotoseg.torchfile.TorchFile;
@@ -17,14 +18,9 @@ import io.scaleprotoseg.trainer.model.SegmentationNetwork;
 import io.scaleprotoseg.trainer.phase.GroupLayer;
 import io.scaleprotoseg.trainer.phase.TrainingConfig;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -425,19 +421,12 @@ public final class ReferenceModel {
 
     /** The SHA-256 of a file, hex. */
     public static String sha256(Path file) throws ImportException {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 20];
-            for (int n; (n = in.read(buf)) > 0;) {
-                md.update(buf, 0, n);
-            }
-            return HexFormat.of().formatHex(md.digest());
+        try {
+            return FileDigest.sha256(file);
         } catch (java.nio.file.NoSuchFileException e) {
             throw new ImportException("checkpoint " + file + " does not exist", e);
         } catch (IOException e) {
             throw new ImportException("checkpoint " + file + " cannot be read: " + e.getMessage(), e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -14,7 +14,7 @@ import io.scaleprotoseg.sdk.Segmenter;
 import io.scaleprotoseg.trainer.checkpoint.CheckpointException;
 import io.scaleprotoseg.trainer.checkpoint.TrainedModel;
 import io.scaleprotoseg.trainer.data.Sample;
-import io.scaleprotoseg.trainer.metrics.ConfusionMatrix;
+import io.scaleprotoseg.sdk.ConfusionMatrix;
 import io.scaleprotoseg.trainer.phase.Evaluator;
 import java.awt.image.BufferedImage;
 import java.io.IOException;

@@ -6,7 +6,7 @@ import io.scaleprotoseg.trainer.data.DatasetException;
 import io.scaleprotoseg.trainer.data.Sample;
 import io.scaleprotoseg.trainer.data.SegmentationDataset;
 import io.scaleprotoseg.trainer.loss.LabelDownsampler;
-import io.scaleprotoseg.trainer.metrics.ConfusionMatrix;
+import io.scaleprotoseg.sdk.ConfusionMatrix;
 
 /**
  * What a data set gives a network to learn, before any training: per class, its share of the

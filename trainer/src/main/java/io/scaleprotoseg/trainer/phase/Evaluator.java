@@ -7,7 +7,7 @@ import io.scaleprotoseg.sdk.FeatureGrid;
 import io.scaleprotoseg.trainer.data.DatasetException;
 import io.scaleprotoseg.trainer.data.Sample;
 import io.scaleprotoseg.trainer.data.SegmentationDataset;
-import io.scaleprotoseg.trainer.metrics.ConfusionMatrix;
+import io.scaleprotoseg.sdk.ConfusionMatrix;
 import io.scaleprotoseg.trainer.model.SegmentationNetwork;
 
 /**

@@ -15,7 +15,8 @@ import java.util.List;
  * {@link GroupEvidence#contribution()} over {@link #groups()} (or of
  * {@link PrototypeEvidence#contribution()} over {@link #prototypes()}) equals it up to float
  * rounding. {@link #pixelScore()} is the upsampled score the mask was decided on; near class
- * borders it differs from the cell's.
+ * borders it differs from the cell's. In a tiled result ({@link InputSizing#tiled}) the cell's score
+ * and evidence are its deciding tile's, and the pixel score is blended over the tiles.
  *
  * @param x pixel column in the original image
  * @param y pixel row in the original image

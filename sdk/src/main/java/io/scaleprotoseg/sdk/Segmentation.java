@@ -25,6 +25,12 @@ import java.util.Set;
  * they are, on the {@link FeatureGrid} ({@link #logits()}, {@link #groupActivations()},
  * {@link #prototypeActivations()}), for statistics of one's own.
  *
+ * <p><b>Tiled results</b> ({@link InputSizing#tiled}, {@link #tiles()} above 1) are stitched on one
+ * grid over the whole image: the mask, {@link #logits()} and the scores are the window-blended logits
+ * of the overlapping tiles, while the evidence, {@link #explain}, {@link #without} and audits use each
+ * cell's deciding tile's own logits and activations, so that their identities hold exactly;
+ * {@link InputSizing#tiled} gives the rules.
+ *
  * <p>Immutable and thread-safe; it holds plain Java arrays only and outlives the
  * {@link Segmenter} that made it. Accessors that return arrays return copies.
  */
@@ -38,7 +44,11 @@ public final class Segmentation {
     private final int featureHeight;
     private final int featureWidth;
     private final int[] mask;
+    /** The logits the evidence explains (a tiled result: each cell's deciding tile's). */
     private final float[] logits;
+    /** The logits of the mask and the scores: {@link #logits}, or a tiled result's blended ones. */
+    private final float[] maskLogits;
+    private final int tiles;
     private final float[] groups;
     private final float[] prototypes;
     private final Backend backend;
@@ -48,6 +58,15 @@ public final class Segmentation {
     Segmentation(ModelHead head, Evidence evidence, int width, int height, int networkWidth, int networkHeight,
             int featureHeight, int featureWidth, int[] mask, float[] logits, float[] groups, float[] prototypes,
             Backend backend, long inferenceNanos, long totalNanos) {
+        this(head, evidence, width, height, networkWidth, networkHeight, featureHeight, featureWidth, mask, logits, logits,
+                1, groups, prototypes, backend, inferenceNanos, totalNanos);
+    }
+
+    Segmentation(ModelHead head, Evidence evidence, int width, int height, int networkWidth, int networkHeight,
+            int featureHeight, int featureWidth, int[] mask, float[] maskLogits, float[] logits, int tiles, float[] groups,
+            float[] prototypes, Backend backend, long inferenceNanos, long totalNanos) {
+        this.maskLogits = maskLogits;
+        this.tiles = tiles;
         this.head = head;
         this.evidence = evidence;
         this.width = width;
@@ -145,7 +164,16 @@ public final class Segmentation {
      * {@link #featureGrid()} (a copy): the logits before upsampling.
      */
     public float[] logits() {
-        return logits.clone();
+        return maskLogits.clone();
+    }
+
+    /**
+     * How many tiles the image ran as: 1 unless the segmenter tiles ({@link InputSizing#tiled}) and
+     * the image is larger than a tile. {@link #networkWidth()} and {@link #networkHeight()} are then
+     * the tile's.
+     */
+    public int tiles() {
+        return tiles;
     }
 
     /**
@@ -182,7 +210,7 @@ public final class Segmentation {
     public float score(int cls, int x, int y) {
         checkClass(cls);
         checkPixel(x, y);
-        return (float) Bilinear.sample(logits, cls * cells(), featureHeight, featureWidth, height, width, x, y);
+        return (float) Bilinear.sample(maskLogits, cls * cells(), featureHeight, featureWidth, height, width, x, y);
     }
 
     /** The upsampled scores of every class at pixel (x, y). */
@@ -190,7 +218,7 @@ public final class Segmentation {
         checkPixel(x, y);
         float[] s = new float[numClasses()];
         for (int c = 0; c < s.length; c++) {
-            s[c] = (float) Bilinear.sample(logits, c * cells(), featureHeight, featureWidth, height, width, x, y);
+            s[c] = (float) Bilinear.sample(maskLogits, c * cells(), featureHeight, featureWidth, height, width, x, y);
         }
         return s;
     }
@@ -198,7 +226,7 @@ public final class Segmentation {
     /** The score map of class {@code cls}, upsampled to the image, row-major. */
     public float[] scoreMap(int cls) {
         checkClass(cls);
-        return Bilinear.resize(logits, cls * cells(), featureHeight, featureWidth, height, width);
+        return Bilinear.resize(maskLogits, cls * cells(), featureHeight, featureWidth, height, width);
     }
 
     /** Pixels per class (index = class id). */
@@ -229,7 +257,7 @@ public final class Segmentation {
         int col = Bilinear.cellOf(x, width, featureWidth);
         int cell = row * featureWidth + col;
         double logit = logits[cls * cells() + cell];
-        double pixelScore = Bilinear.sample(logits, cls * cells(), featureHeight, featureWidth, height, width, x, y);
+        double pixelScore = Bilinear.sample(maskLogits, cls * cells(), featureHeight, featureWidth, height, width, x, y);
         List<GroupEvidence> groupList = new ArrayList<>();
         List<PrototypeEvidence> protoList = new ArrayList<>();
         float[] scratch = logits.clone();

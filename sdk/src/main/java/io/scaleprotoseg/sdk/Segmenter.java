@@ -4,6 +4,7 @@ import io.scaleprotoseg.sdk.internal.Bilinear;
 import io.scaleprotoseg.sdk.internal.ImageInput;
 import io.scaleprotoseg.sdk.internal.ModelHead;
 import io.scaleprotoseg.sdk.internal.OnnxModelFile;
+import io.scaleprotoseg.sdk.internal.TileStitcher;
 import io.scaleprotoseg.sdk.spi.BackendProvider;
 import io.scaleprotoseg.sdk.spi.EngineConfig;
 import io.scaleprotoseg.sdk.spi.EngineResult;
@@ -151,6 +152,9 @@ public final class Segmenter implements AutoCloseable {
         Objects.requireNonNull(image, "image");
         long t0 = System.nanoTime();
         ImageInput.checkSize("image", image.getWidth(), image.getHeight(), maxPixels);
+        if (runsTiled(image.getWidth(), image.getHeight())) {
+            return runTiled(tilesOf(image), image.getWidth(), image.getHeight(), t0);
+        }
         return run(List.of(ImageInput.toChw(image)), image.getWidth(), image.getHeight(), t0).get(0);
     }
 
@@ -166,6 +170,9 @@ public final class Segmenter implements AutoCloseable {
         Objects.requireNonNull(imageFile, "imageFile");
         long t0 = System.nanoTime();
         BufferedImage img = ImageInput.read(imageFile, maxPixels);
+        if (runsTiled(img.getWidth(), img.getHeight())) {
+            return runTiled(tilesOf(img), img.getWidth(), img.getHeight(), t0);
+        }
         return run(List.of(ImageInput.toChw(img)), img.getWidth(), img.getHeight(), t0).get(0);
     }
 
@@ -195,12 +202,16 @@ public final class Segmenter implements AutoCloseable {
                         + "); values must be finite RGB in 0..1");
             }
         }
+        if (runsTiled(width, height)) {
+            return runTiled(tilesOf(chw, width, height), width, height, t0);
+        }
         return run(List.of(chw), width, height, t0).get(0);
     }
 
     /**
      * Segments several images; images that share a network input size run together in batches
-     * of up to {@link Builder#maxBatch(int)}. Results come back in input order.
+     * of up to {@link Builder#maxBatch(int)}. Results come back in input order. Images that run as
+     * tiles ({@link InputSizing#tiled}) run one at a time, tile by tile.
      *
      * @throws InvalidImageException naming the index of the first bad image (nothing is run then)
      * @throws InferenceException when the backend fails
@@ -218,6 +229,12 @@ public final class Segmenter implements AutoCloseable {
         }
         for (Map.Entry<List<Integer>, List<Integer>> e : bySize.entrySet()) {
             List<Integer> idx = e.getValue();
+            if (runsTiled(e.getKey().get(0), e.getKey().get(1))) {
+                for (int i : idx) {
+                    out[i] = runTiled(tilesOf(images.get(i)), e.getKey().get(0), e.getKey().get(1), System.nanoTime());
+                }
+                continue;
+            }
             for (int start = 0; start < idx.size(); start += maxBatch) {
                 long t0 = System.nanoTime();
                 List<Integer> part = idx.subList(start, Math.min(idx.size(), start + maxBatch));
@@ -264,32 +281,22 @@ public final class Segmenter implements AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("this Segmenter (model " + model.path() + ") is closed; build a new one");
             }
-            FloatBuffer buf = borrow(n * perImage);
-            EngineResult r;
-            long tRun;
-            long tDone;
-            try {
-                buf.clear();
+            List<float[]> inputs = chws;
+            if (resized) {
+                inputs = new ArrayList<>(n);
+                Bilinear.Axis ya = Bilinear.axis(height, nh);
+                Bilinear.Axis xa = Bilinear.axis(width, nw);
                 for (float[] chw : chws) {
-                    if (resized) {
-                        float[] scaled = new float[perImage];
-                        Bilinear.Axis ya = Bilinear.axis(height, nh);
-                        Bilinear.Axis xa = Bilinear.axis(width, nw);
-                        for (int c = 0; c < 3; c++) {
-                            Bilinear.resizeInto(chw, c * width * height, height, width, nh, nw, ya, xa, scaled, c * nw * nh);
-                        }
-                        buf.put(scaled);
-                    } else {
-                        buf.put(chw);
+                    float[] scaled = new float[perImage];
+                    for (int c = 0; c < 3; c++) {
+                        Bilinear.resizeInto(chw, c * width * height, height, width, nh, nw, ya, xa, scaled, c * nw * nh);
                     }
+                    inputs.add(scaled);
                 }
-                buf.flip();
-                tRun = System.nanoTime();
-                r = engine.run(new InputBatch(buf, n, nh, nw), resized ? outputsResized : outputsAtImageSize);
-                tDone = System.nanoTime();
-            } finally {
-                giveBack(buf);
             }
+            long tRun = System.nanoTime();
+            EngineResult r = infer(inputs, nw, nh, resized ? outputsResized : outputsAtImageSize);
+            long tDone = System.nanoTime();
             List<Segmentation> results = new ArrayList<>(n);
             int fh = r.featureHeight();
             int fw = r.featureWidth();
@@ -313,6 +320,82 @@ public final class Segmenter implements AutoCloseable {
         } finally {
             lifecycle.readLock().unlock();
         }
+    }
+
+    /** Runs same-sized network inputs as one batch through a pooled direct buffer; the caller holds the lifecycle lock. */
+    private EngineResult infer(List<float[]> inputs, int nw, int nh, Set<ModelOutput> outputs) throws InferenceException {
+        FloatBuffer buf = borrow(inputs.size() * 3 * nw * nh);
+        try {
+            buf.clear();
+            for (float[] chw : inputs) {
+                buf.put(chw);
+            }
+            buf.flip();
+            return engine.run(new InputBatch(buf, inputs.size(), nh, nw), outputs);
+        } finally {
+            giveBack(buf);
+        }
+    }
+
+    /** True when an image of this size runs as tiles: tiling is on, the image exceeds a tile, and the network takes its short side. */
+    private boolean runsTiled(int width, int height) {
+        return sizing.tiles(width, height) && Math.min(width, height) >= minimumSide;
+    }
+
+    /** The pixels of one tile as CHW in 0..1. */
+    private interface TilePixels {
+        float[] chw(int x0, int y0, int w, int h);
+    }
+
+    /** Tiles of an image, converted by the same rules as a whole image (a sub-image shares the pixels). */
+    private static TilePixels tilesOf(BufferedImage image) {
+        return (x0, y0, w, h) -> ImageInput.toChw(image.getSubimage(x0, y0, w, h));
+    }
+
+    private static TilePixels tilesOf(float[] chw, int width, int height) {
+        return (x0, y0, w, h) -> {
+            float[] out = new float[3 * w * h];
+            for (int c = 0; c < 3; c++) {
+                for (int y = 0; y < h; y++) {
+                    System.arraycopy(chw, (c * height + y0 + y) * width + x0, out, (c * h + y) * w, w);
+                }
+            }
+            return out;
+        };
+    }
+
+    /**
+     * Runs an image larger than the tile as overlapping tiles, one engine call each, and stitches
+     * them ({@link InputSizing#tiled} gives the rules).
+     */
+    private Segmentation runTiled(TilePixels pixels, int width, int height, long t0) throws InferenceException {
+        TileStitcher st = new TileStitcher(width, height, sizing.tileSize(), sizing.overlap());
+        int tw = st.tileWidth();
+        int th = st.tileHeight();
+        long inference = 0;
+        lifecycle.readLock().lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("this Segmenter (model " + model.path() + ") is closed; build a new one");
+            }
+            for (int y0 : st.ys()) {
+                for (int x0 : st.xs()) {
+                    float[] chw = pixels.chw(x0, y0, tw, th);
+                    long tRun = System.nanoTime();
+                    EngineResult r = infer(List.of(chw), tw, th, outputsResized);
+                    inference += System.nanoTime() - tRun;
+                    st.add(x0, y0, r.featureHeight(), r.featureWidth(), r.logits(), r.groupActivations(),
+                            r.prototypeActivations());
+                }
+            }
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+        float[] blended = st.blendedLogits();
+        int[] mask = Bilinear.argmaxResized(blended, 0, head.numClasses(), st.rows(), st.columns(), height, width);
+        return new Segmentation(head, evidence, width, height, tw, th, st.rows(), st.columns(), mask, blended,
+                st.decidedLogits(), st.tiles(), st.groupActivations(), st.prototypeActivations(), engine.backend(), inference,
+                System.nanoTime() - t0);
     }
 
     /**
@@ -488,6 +571,12 @@ public final class Segmenter implements AutoCloseable {
                 throw new IllegalArgumentException("Segmenter.Builder: maxBatch must be positive, got " + maxBatch);
             }
             OnnxModelFile file = OnnxModelFile.read(model, allowExternalData, limits);
+            if (sizing.isTiled() && sizing.tileSize() < minimumSide(file.card())) {
+                throw new IllegalArgumentException("Segmenter.Builder: tileSize " + sizing.tileSize() + " is smaller than "
+                        + minimumSide(file.card()) + " pixels, the shortest side the network of " + model + " takes (4 feature "
+                        + "cells of its output stride " + file.card().outputStride() + ", and at least 32 pixels); use tiles "
+                        + "of at least " + minimumSide(file.card()) + " pixels");
+            }
             Evidence ev = evidence != null ? evidence
                     : file.card().method().hasPrototypes() ? Evidence.GROUPS : Evidence.NONE;
             if (!file.card().method().hasPrototypes() && ev != Evidence.NONE) {

@@ -34,7 +34,7 @@ final class Converters {
         }
     }
 
-    /** {@code keep}, {@code WxH} or a shorter-side length. */
+    /** {@code keep}, {@code WxH}, a shorter-side length or {@code tile:SIZE[:OVERLAP]}. */
     static final class SizingConverter implements CommandLine.ITypeConverter<InputSizing> {
         @Override
         public InputSizing convert(String value) {

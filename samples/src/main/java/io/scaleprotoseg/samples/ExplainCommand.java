@@ -51,7 +51,8 @@ final class ExplainCommand extends CommandBase {
     String className;
 
     @Option(names = "--size", defaultValue = "keep", converter = Converters.SizingConverter.class, paramLabel = "SIZE",
-            description = "network input size: keep, WxH, or N for the shorter side (default: ${DEFAULT-VALUE}); the "
+            description = "network input size: keep, WxH, N for the shorter side, or tile:SIZE[:OVERLAP] (default: "
+                + "${DEFAULT-VALUE}); the "
                 + "explanation stays in the image's own pixel coordinates")
     InputSizing sizing;
 
@@ -66,6 +67,7 @@ final class ExplainCommand extends CommandBase {
                     + "prototypes or groups, so there is nothing to explain; use a scaleprotoseg or protoseg model");
         }
         Integer cls = className == null ? null : classId(card, className);
+        ImageFiles.checkTileSize(card, sizing);
         if (Files.isDirectory(input)) {
             throw new UserError("--input " + input + " is a directory; explain takes one image file");
         }

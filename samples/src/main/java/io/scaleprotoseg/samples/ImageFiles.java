@@ -4,6 +4,7 @@ import io.scaleprotoseg.sdk.ErrorCode;
 import io.scaleprotoseg.sdk.InvalidImageException;
 import io.scaleprotoseg.sdk.Images;
 import io.scaleprotoseg.sdk.InputSizing;
+import io.scaleprotoseg.sdk.Segmenter;
 import io.scaleprotoseg.sdk.ModelCard;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -121,6 +122,17 @@ final class ImageFiles {
                 + ": at --size keep it sees every object " + Math.round(Math.min(width, height) / (double) learned)
                 + "x larger than it learned, and the result is likely noise; try --size " + learned
                 + " (the shorter side at the training scale)";
+    }
+
+    /** Refuses, naming --size, tiles smaller than the shortest side the model's network takes. */
+    static void checkTileSize(ModelCard card, InputSizing sizing) throws UserError {
+        int min = Segmenter.minimumSide(card);
+        if (sizing.isTiled() && sizing.tileSize() < min) {
+            throw new UserError("--size tile:" + sizing.tileSize() + ":" + sizing.overlap() + ": tileSize " + sizing.tileSize()
+                    + " is smaller than " + min + " pixels, the shortest side this model's network takes (4 cells of its "
+                    + "output stride " + card.outputStride() + ", at least 32 pixels); use tiles of at least " + min
+                    + " pixels, such as --size tile:" + Math.max(min, 513) + ":64");
+        }
     }
 
     /** The SDK's error with the command line's way to raise the pixel limit in place of the builder's. */

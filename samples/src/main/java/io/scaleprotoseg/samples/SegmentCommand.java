@@ -55,7 +55,9 @@ final class SegmentCommand extends CommandBase {
     Evidence evidence;
 
     @Option(names = "--size", defaultValue = "keep", converter = Converters.SizingConverter.class, paramLabel = "SIZE",
-            description = "network input size: keep, WxH, or N for the shorter side (default: ${DEFAULT-VALUE})")
+            description = "network input size: keep, WxH, N for the shorter side, or tile:SIZE[:OVERLAP] (large images as "
+                + "overlapping tiles at their own resolution, memory bounded by the tile; OVERLAP defaults to SIZE/8) "
+                + "(default: ${DEFAULT-VALUE})")
     InputSizing sizing;
 
     @Option(names = "--top", defaultValue = "5", paramLabel = "K",
@@ -73,6 +75,7 @@ final class SegmentCommand extends CommandBase {
         }
         ModelCard card = ModelFiles.readCard(model, "--model");
         Evidence level = evidenceFor(card, evidence);
+        ImageFiles.checkTileSize(card, sizing);
         List<Path> listed = ImageFiles.list(input, "--input");
         // a directory segmented before (into itself, say) holds this command's outputs: never inputs
         List<Path> files = Files.isDirectory(input) ? listed.stream().filter(p -> !ImageFiles.isSegmentOutput(p)).toList()

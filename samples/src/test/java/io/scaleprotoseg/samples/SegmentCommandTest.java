@@ -3,6 +3,7 @@ package io.scaleprotoseg.samples;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -144,6 +145,35 @@ class SegmentCommandTest {
         assertNull(ImageFiles.resolutionWarning(trained, InputSizing.shorterSide(96), "big.png", 4000, 3000),
                 "not when the image is resized");
         assertNull(ImageFiles.resolutionWarning(c, InputSizing.keep(), "big.png", 4000, 3000), "nothing recorded");
+    }
+
+    @Test
+    void tiledSegmentationWritesTheSdksTiledMaskAndBadTilesNameTheOption() throws Exception {
+        Path img = dir.resolve("scene.png");
+        TestModels.scene(img, 4);
+        Cli.Result r = Cli.run("segment", "--model", colour, "--input", img, "--out", dir.resolve("o"), "--size", "tile:96:16",
+                "--backend", "ort-cpu", "--threads", 1);
+        assertEquals(0, r.exit(), r::toString);
+        int[] expected;
+        try (Segmenter seg = Segmenter.builder().model(colour).backend(Backend.ORT_CPU).intraOpThreads(1)
+                .inputSizing(InputSizing.tiled(96, 16)).build()) {
+            Segmentation s = seg.segment(img);
+            assertEquals(4 * 3, s.tiles(), "320x240 in tiles of 96 overlapping by >= 16");
+            expected = s.mask();
+        }
+        BufferedImage mask = ImageIO.read(dir.resolve("o/scene_mask.png").toFile());
+        int[] got = mask.getRaster().getSamples(0, 0, 320, 240, 0, new int[320 * 240]);
+        assertArrayEquals(expected, got);
+
+        Cli.Result half = Cli.run("segment", "--model", colour, "--input", img, "--out", dir.resolve("o2"), "--size", "tile:96:48");
+        assertEquals(2, half.exit(), half::toString);
+        assertTrue(half.err().contains("--size") && half.err().contains("overlap 48 must be at least 0 and less than half the tile"),
+                half::toString);
+        Cli.Result small = Cli.run("segment", "--model", colour, "--input", img, "--out", dir.resolve("o3"), "--size", "tile:16:0",
+                "--backend", "ort-cpu");
+        assertNotEquals(0, small.exit(), small::toString);
+        assertTrue(small.err().contains("--size tile:16:0: tileSize 16 is smaller than 32 pixels"), small::toString);
+        assertFalse(Files.exists(dir.resolve("o3")), "nothing is written");
     }
 
     @Test

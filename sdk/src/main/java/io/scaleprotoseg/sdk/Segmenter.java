@@ -342,25 +342,23 @@ public final class Segmenter implements AutoCloseable {
         return sizing.tiles(width, height) && Math.min(width, height) >= minimumSide;
     }
 
-    /** The pixels of one tile as CHW in 0..1. */
+    /** The pixels of one tile as CHW in 0..1, written into {@code out} (3*w*h, reused across tiles). */
     private interface TilePixels {
-        float[] chw(int x0, int y0, int w, int h);
+        void chw(int x0, int y0, int w, int h, float[] out);
     }
 
     /** Tiles of an image, converted by the same rules as a whole image (a sub-image shares the pixels). */
     private static TilePixels tilesOf(BufferedImage image) {
-        return (x0, y0, w, h) -> ImageInput.toChw(image.getSubimage(x0, y0, w, h));
+        return (x0, y0, w, h, out) -> ImageInput.toChw(image.getSubimage(x0, y0, w, h), out);
     }
 
     private static TilePixels tilesOf(float[] chw, int width, int height) {
-        return (x0, y0, w, h) -> {
-            float[] out = new float[3 * w * h];
+        return (x0, y0, w, h, out) -> {
             for (int c = 0; c < 3; c++) {
                 for (int y = 0; y < h; y++) {
                     System.arraycopy(chw, (c * height + y0 + y) * width + x0, out, (c * h + y) * w, w);
                 }
             }
-            return out;
         };
     }
 
@@ -373,6 +371,7 @@ public final class Segmenter implements AutoCloseable {
         int tw = st.tileWidth();
         int th = st.tileHeight();
         long inference = 0;
+        float[] chw = new float[3 * tw * th];
         lifecycle.readLock().lock();
         try {
             if (closed) {
@@ -380,7 +379,7 @@ public final class Segmenter implements AutoCloseable {
             }
             for (int y0 : st.ys()) {
                 for (int x0 : st.xs()) {
-                    float[] chw = pixels.chw(x0, y0, tw, th);
+                    pixels.chw(x0, y0, tw, th, chw);
                     long tRun = System.nanoTime();
                     EngineResult r = infer(List.of(chw), tw, th, outputsResized);
                     inference += System.nanoTime() - tRun;

@@ -99,10 +99,14 @@ public final class ImageInput {
      * {@link io.scaleprotoseg.sdk.Images#toRgbChw}: training and serving both call this.
      */
     public static float[] toChw(BufferedImage img) {
+        return toChw(img, new float[3 * img.getWidth() * img.getHeight()]);
+    }
+
+    /** {@link #toChw(BufferedImage)} into {@code out} (at least 3*w*h long; reused by tiling), which it returns. */
+    public static float[] toChw(BufferedImage img, float[] out) {
         int w = img.getWidth();
         int h = img.getHeight();
         int plane = w * h;
-        float[] out = new float[3 * plane];
         Raster raster = img.getRaster();
         switch (img.getType()) {
             case BufferedImage.TYPE_3BYTE_BGR:

@@ -3,6 +3,7 @@ package io.scaleprotoseg.sdk;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * Which learned parts decide which classes, over a collection of images: for every prototype and
@@ -20,6 +21,8 @@ import java.util.List;
  * mask without the part, against the same with the full model.
  *
  * <p>Not thread-safe: give each thread its own and {@link #merge} them (the parts' figures are sums).
+ * {@link #add} itself audits the parts of an image in parallel on the common fork-join pool; the
+ * figures are the same whatever the number of threads.
  */
 public final class PartAudit {
     /** Strongest activations kept per prototype. */
@@ -159,49 +162,57 @@ public final class PartAudit {
         if (labels != null) {
             confusion(baseConfusion, labels, base);
         }
-        for (PartState p : parts) {
-            int[] n = new int[1];
-            int[][] changed = s.changedWithout(p.prototypeId, p.group, base, margin, index, n);
+        // the parts are independent (each touches only its own state): audited in parallel, each
+        // part's sums in the same order as a sequential pass, so the figures do not depend on threads
+        IntStream.range(0, parts.size()).parallel().forEach(i -> addPart(parts.get(i), s, labels, g, base, index,
+                cellClass));
+        images++;
+    }
+
+    private void addPart(PartState p, Segmentation s, int[] labels, float[] g, int[] base,
+            Segmentation.PixelIndex index, long[] cellClass) {
+        FeatureGrid grid = s.featureGrid();
+        int cells = grid.cells();
+        int[] n = new int[1];
+        int[][] changed = s.changedWithout(p.prototypeId, p.group, base, index, n);
+        for (int i = 0; i < n[0]; i++) {
+            p.decisive[base[changed[0][i]]]++;
+        }
+        if (labels != null) {
+            // the confusion without the part is the full model's with the changed pixels moved: keep the moves
             for (int i = 0; i < n[0]; i++) {
-                p.decisive[base[changed[0][i]]]++;
-            }
-            if (labels != null) {
-                // the confusion without the part is the full model's with the changed pixels moved: keep the moves
-                for (int i = 0; i < n[0]; i++) {
-                    int l = labels[changed[0][i]];
-                    if (l >= 0 && l < classes) {
-                        p.confusion[l * classes + base[changed[0][i]]]--;
-                        p.confusion[l * classes + changed[1][i]]++;
-                    }
-                }
-            }
-            boolean classFree = p.group == null && card.method().hasGroups();
-            int ch = p.group == null ? s.prototypeChannel(p.prototypeId) : -1;
-            for (int cell = 0; cell < cells; cell++) {
-                // a ScaleProtoSeg prototype's share w * g is the same whichever class the pixel has
-                double same = classFree ? p.weightSum * g[ch * cells + cell] : 0;
-                for (int c = 0; c < classes; c++) {
-                    long k = cellClass[cell * classes + c];
-                    if (k > 0) {
-                        p.contribution[c] += k * (classFree ? same : s.partContribution(p.prototypeId, p.group, c, cell));
-                    }
-                }
-            }
-            if (p.group == null) {
-                int best = 0;
-                for (int cell = 1; cell < cells; cell++) {
-                    if (g[ch * cells + cell] > g[ch * cells + best]) {
-                        best = cell;
-                    }
-                }
-                p.top.add(new Activation(images, best / grid.columns(), best % grid.columns(), g[ch * cells + best]));
-                p.top.sort(Comparator.comparingDouble(Activation::g).reversed());
-                if (p.top.size() > TOP) {
-                    p.top.remove(TOP);
+                int l = labels[changed[0][i]];
+                if (l >= 0 && l < classes) {
+                    p.confusion[l * classes + base[changed[0][i]]]--;
+                    p.confusion[l * classes + changed[1][i]]++;
                 }
             }
         }
-        images++;
+        boolean classFree = p.group == null && card.method().hasGroups();
+        int ch = p.group == null ? s.prototypeChannel(p.prototypeId) : -1;
+        for (int cell = 0; cell < cells; cell++) {
+            // a ScaleProtoSeg prototype's share w * g is the same whichever class the pixel has
+            double same = classFree ? p.weightSum * g[ch * cells + cell] : 0;
+            for (int c = 0; c < classes; c++) {
+                long k = cellClass[cell * classes + c];
+                if (k > 0) {
+                    p.contribution[c] += k * (classFree ? same : s.partContribution(p.prototypeId, p.group, c, cell));
+                }
+            }
+        }
+        if (p.group == null) {
+            int best = 0;
+            for (int cell = 1; cell < cells; cell++) {
+                if (g[ch * cells + cell] > g[ch * cells + best]) {
+                    best = cell;
+                }
+            }
+            p.top.add(new Activation(images, best / grid.columns(), best % grid.columns(), g[ch * cells + best]));
+            p.top.sort(Comparator.comparingDouble(Activation::g).reversed());
+            if (p.top.size() > TOP) {
+                p.top.remove(TOP);
+            }
+        }
     }
 
     private void confusion(long[] into, int[] labels, int[] predicted) {

@@ -373,12 +373,12 @@ public final class Segmentation {
     /**
      * For {@link PartAudit}: the pixels whose class changes when one part is removed, as
      * {@code {pixel indices, new classes}} (each of length n, the count in {@code n[0]}). Only
-     * pixels whose margin (from {@link Bilinear#marginsResized}, {@code baseMargin}) is at most the
+     * pixels whose margin (from {@link Bilinear#marginsResized}, in {@code index}) is at most the
      * largest rise of any class score minus the largest fall of their own class's, over the cells
      * around them, are evaluated; the others cannot change (an upsampled change lies between the
      * changes of the cells it reads).
      */
-    int[][] changedWithout(int prototypeId, GroupRef group, int[] baseClass, float[] baseMargin, PixelIndex index, int[] n) {
+    int[][] changedWithout(int prototypeId, GroupRef group, int[] baseClass, PixelIndex index, int[] n) {
         Removal r = group == null ? removal(Set.of(prototypeId), Set.of()) : removal(Set.of(), Set.of(group));
         int c = numClasses();
         int cells = cells();
@@ -414,33 +414,28 @@ public final class Segmentation {
         int[] candidates = new int[pixels];
         int count = 0;
         for (int cell = 0; cell < cells; cell++) {
-            // the cell's pixels are read only when its smallest margin, per class, is within the bound
-            boolean any = false;
-            for (int k = 0; k < c && !any; k++) {
+            for (int k = 0; k < c; k++) {
+                // a pixel of class k keeps it unless its margin is within the bound; runs are sorted by margin
                 float bound = rise[cell] - fall[cell * c + k];
-                any = index.minMargin[cell * c + k] <= bound + Math.abs(bound) * 1e-4f + slack;
-            }
-            if (!any) {
-                continue;
-            }
-            for (int q = index.start[cell]; q < index.start[cell + 1]; q++) {
-                int p = index.pixels[q];
-                float bound = rise[cell] - fall[cell * c + baseClass[p]];
                 // slack for the float rounding of the recomputed scores
-                if (baseMargin[p] <= bound + Math.abs(bound) * 1e-4f + slack) {
-                    candidates[count++] = p;
+                float limit = bound + Math.abs(bound) * 1e-4f + slack;
+                int run = cell * c + k;
+                for (int q = index.runStart[run]; q < index.runStart[run + 1] && index.margins[q] <= limit; q++) {
+                    candidates[count++] = index.pixels[q];
                 }
             }
         }
         int[] classes = new int[count];
         if (count > pixels / 4) {
             // most pixels: the row-wise full argmax is faster than pixel by pixel
-            int[] all = Bilinear.argmaxResized(after, 0, numClasses(), featureHeight, featureWidth, height, width);
+            int[] all = Bilinear.argmaxResized(after, 0, numClasses(), featureHeight, featureWidth, height, width, index.ya,
+                    index.xa);
             for (int i = 0; i < count; i++) {
                 classes[i] = all[candidates[i]];
             }
         } else {
-            Bilinear.argmaxAt(after, numClasses(), featureHeight, featureWidth, height, width, candidates, count, classes);
+            Bilinear.argmaxAt(after, numClasses(), featureHeight, featureWidth, height, width, candidates, count, classes,
+                    index.ya, index.xa);
         }
         int changed = 0;
         for (int i = 0; i < count; i++) {
@@ -454,51 +449,63 @@ public final class Segmentation {
     }
 
     /**
-     * For {@link PartAudit}: the pixels of each nearest cell (CSR: {@code pixels[start[cell] ..
-     * start[cell + 1]]}) and, per cell and class, the smallest margin of the cell's pixels of that
-     * class (+infinity where it has none).
+     * For {@link PartAudit}: the pixels grouped by nearest cell and, within a cell, by class, each
+     * run sorted by margin, smallest first (CSR: run {@code cell * C + class} is {@code
+     * pixels[runStart[r] .. runStart[r + 1]]}, their margins in {@code margins}), so that the
+     * pixels within a bound are a prefix of each run.
      */
     static final class PixelIndex {
-        final int[] start;
+        final int[] runStart;
         final int[] pixels;
-        final float[] minMargin;
+        final float[] margins;
         /** Slack for the float rounding of recomputed scores: relative to the largest |logit|. */
         final float slack;
+        /** The upsampling axes of this result's grid, computed once for all parts. */
+        final Bilinear.Axis ya;
+        final Bilinear.Axis xa;
 
-        PixelIndex(int[] start, int[] pixels, float[] minMargin, float slack) {
-            this.start = start;
+        PixelIndex(int[] runStart, int[] pixels, float[] margins, float slack, Bilinear.Axis ya, Bilinear.Axis xa) {
+            this.runStart = runStart;
             this.pixels = pixels;
-            this.minMargin = minMargin;
+            this.margins = margins;
             this.slack = slack;
+            this.ya = ya;
+            this.xa = xa;
         }
     }
 
-    /** The {@link PixelIndex} of this result for the given classes and margins of its pixels. */
+    /** The {@link PixelIndex} of this result for the given classes and margins (all >= 0) of its pixels. */
     PixelIndex pixelIndex(int[] pixelCell, int[] baseClass, float[] baseMargin) {
-        int cells = cells();
         int c = numClasses();
-        int[] start = new int[cells + 1];
-        for (int cell : pixelCell) {
-            start[cell + 1]++;
-        }
-        for (int i = 0; i < cells; i++) {
-            start[i + 1] += start[i];
-        }
-        int[] fill = Arrays.copyOf(start, cells);
-        int[] pixels = new int[pixelCell.length];
-        float[] min = new float[cells * c];
-        Arrays.fill(min, Float.POSITIVE_INFINITY);
+        int runs = cells() * c;
+        int[] runStart = new int[runs + 1];
         for (int p = 0; p < pixelCell.length; p++) {
-            int cell = pixelCell[p];
-            pixels[fill[cell]++] = p;
-            int k = cell * c + baseClass[p];
-            min[k] = Math.min(min[k], baseMargin[p]);
+            runStart[pixelCell[p] * c + baseClass[p] + 1]++;
+        }
+        for (int r = 0; r < runs; r++) {
+            runStart[r + 1] += runStart[r];
+        }
+        int[] fill = Arrays.copyOf(runStart, runs);
+        // margin bits over pixel: non-negative floats order as their bits, so one long sort per run orders by margin
+        long[] keyed = new long[pixelCell.length];
+        for (int p = 0; p < pixelCell.length; p++) {
+            keyed[fill[pixelCell[p] * c + baseClass[p]]++] = ((long) Float.floatToIntBits(baseMargin[p]) << 32) | p;
+        }
+        int[] pixels = new int[keyed.length];
+        float[] margins = new float[keyed.length];
+        for (int r = 0; r < runs; r++) {
+            Arrays.sort(keyed, runStart[r], runStart[r + 1]);
+        }
+        for (int q = 0; q < keyed.length; q++) {
+            pixels[q] = (int) keyed[q];
+            margins[q] = Float.intBitsToFloat((int) (keyed[q] >>> 32));
         }
         float maxAbs = 0;
         for (float v : logits) {
             maxAbs = Math.max(maxAbs, Math.abs(v));
         }
-        return new PixelIndex(start, pixels, min, 1e-5f * maxAbs + 1e-6f);
+        return new PixelIndex(runStart, pixels, margins, 1e-5f * maxAbs + 1e-6f, Bilinear.axis(featureHeight, height),
+                Bilinear.axis(featureWidth, width));
     }
 
     /** For {@link PartAudit}: the nearest feature cell of every pixel (row-major cell index). */

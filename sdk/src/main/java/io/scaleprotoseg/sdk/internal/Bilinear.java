@@ -98,8 +98,12 @@ public final class Bilinear {
      * to H x W; ties go to the lowest class, as ONNX ArgMax does.
      */
     public static int[] argmaxResized(float[] src, int offset, int channels, int h, int w, int outH, int outW) {
-        Axis ya = axis(h, outH);
-        Axis xa = axis(w, outW);
+        return argmaxResized(src, offset, channels, h, w, outH, outW, axis(h, outH), axis(w, outW));
+    }
+
+    /** As {@link #argmaxResized(float[], int, int, int, int, int, int)} with precomputed axes. */
+    public static int[] argmaxResized(float[] src, int offset, int channels, int h, int w, int outH, int outW, Axis ya,
+            Axis xa) {
         int[] mask = new int[outH * outW];
         float[] best = new float[outW];
         int hw = h * w;
@@ -169,8 +173,12 @@ public final class Bilinear {
      * into {@code out[i]} (float, computed exactly as the full argmax).
      */
     public static void argmaxAt(float[] src, int channels, int h, int w, int outH, int outW, int[] pixels, int n, int[] out) {
-        Axis ya = axis(h, outH);
-        Axis xa = axis(w, outW);
+        argmaxAt(src, channels, h, w, outH, outW, pixels, n, out, axis(h, outH), axis(w, outW));
+    }
+
+    /** As {@link #argmaxAt(float[], int, int, int, int, int, int[], int, int[])} with precomputed axes. */
+    public static void argmaxAt(float[] src, int channels, int h, int w, int outH, int outW, int[] pixels, int n, int[] out,
+            Axis ya, Axis xa) {
         int hw = h * w;
         for (int i = 0; i < n; i++) {
             int y = pixels[i] / outW;

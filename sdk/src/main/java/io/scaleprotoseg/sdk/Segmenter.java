@@ -89,7 +89,8 @@ public final class Segmenter implements AutoCloseable {
         this.sizing = b.sizing;
         this.minimumSide = minimumSide(model.card());
         this.maxPixels = b.maxPixels;
-        this.maxBatch = b.maxBatch;
+        // a model whose input fixes the batch size runs batches of exactly that many at most
+        this.maxBatch = model.fixedBatch() > 0 ? Math.min(b.maxBatch, model.fixedBatch()) : b.maxBatch;
         Set<ModelOutput> ev = EnumSet.noneOf(ModelOutput.class);
         if (evidence != Evidence.NONE) {
             if (head.kind().hasGroups()) {
@@ -513,7 +514,11 @@ public final class Segmenter implements AutoCloseable {
             return this;
         }
 
-        /** Most images per backend run in {@link Segmenter#segmentAll} (default 4). */
+        /**
+         * Most images per backend run in {@link Segmenter#segmentAll} (default 4). A model whose input
+         * fixes the batch dimension (the project's graph writer leaves it symbolic) runs at most that
+         * many at once, whatever is set here.
+         */
         public Builder maxBatch(int maxBatch) {
             this.maxBatch = maxBatch;
             return this;

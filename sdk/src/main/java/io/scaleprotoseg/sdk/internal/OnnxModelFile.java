@@ -39,8 +39,10 @@ public final class OnnxModelFile {
     private final Set<ModelOutput> outputs;
     private final ModelHead head;
     private final long opset;
+    private final int fixedBatch;
 
-    private OnnxModelFile(Path path, ModelCard card, Set<ModelOutput> outputs, ModelHead head, long opset) {
+    private OnnxModelFile(Path path, ModelCard card, Set<ModelOutput> outputs, ModelHead head, long opset, int fixedBatch) {
+        this.fixedBatch = fixedBatch;
         this.path = path;
         this.card = card;
         this.outputs = outputs;
@@ -64,6 +66,14 @@ public final class OnnxModelFile {
     /** The head weights used to compute evidence. */
     public ModelHead head() {
         return head;
+    }
+
+    /**
+     * The batch size the input's first dimension fixes, or 0 when it is symbolic (any batch; what the
+     * project's graph writer writes).
+     */
+    public int fixedBatch() {
+        return fixedBatch;
     }
 
     /** The default-domain opset the model imports. */
@@ -138,12 +148,17 @@ public final class OnnxModelFile {
         OnnxMl.GraphProto graph = model.getGraph();
 
         boolean hasInput = false;
+        int fixedBatch = 0;
         for (OnnxMl.ValueInfoProto v : graph.getInputList()) {
             if (ModelOutput.INPUT_NAME.equals(v.getName())) {
                 hasInput = true;
                 var t = v.getType().getTensorType();
                 if (t.getElemType() != OnnxMl.TensorProto.DataType.FLOAT.getNumber() || t.getShape().getDimCount() != 4) {
                     throw contract(src, "its input '" + ModelOutput.INPUT_NAME + "' is not a float32 rank-4 tensor");
+                }
+                var n = t.getShape().getDim(0);
+                if (n.hasDimValue() && n.getDimValue() > 0) {
+                    fixedBatch = (int) Math.min(Integer.MAX_VALUE, n.getDimValue());
                 }
             }
         }
@@ -177,7 +192,7 @@ public final class OnnxModelFile {
             inits.put(t.getName(), t);
         }
         ModelHead head = card.method().hasPrototypes() ? readHead(src, card, inits) : ModelHead.blackBox(card);
-        return new OnnxModelFile(path, card, outputs, head, opset);
+        return new OnnxModelFile(path, card, outputs, head, opset, fixedBatch);
     }
 
     private static ModelHead readHead(String src, ModelCard card, Map<String, OnnxMl.TensorProto> inits)

@@ -109,9 +109,8 @@ public final class SparkCommand implements Callable<Integer> {
             try {
                 if (!sparkPresent()) {
                     err.println("error: the spark command needs Apache Spark 4.0 on the class path, and this command line was "
-                            + "built without it. Build the Spark flavour (" + SPARK_BUILD + "), run it on a Spark "
-                            + "distribution's jars (java -cp 'samples/target/scaleprotoseg.jar:$SPARK_HOME/jars/*' "
-                            + "io.scaleprotoseg.samples.ScaleProtoSegCli spark ...), or submit it with spark-submit (see README.md, "
+                            + "built without it. Build the Spark flavour (" + SPARK_BUILD + "), or submit the "
+                            + "application jar with spark-submit (see README.md, "
                             + "'Spark')");
                     return USER_ERROR;
                 }

@@ -1,5 +1,6 @@
 package io.scaleprotoseg.samples;
 
+import io.scaleprotoseg.spark.cli.SparkCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -28,6 +29,7 @@ import picocli.CommandLine.Command;
             ExportCommand.class,
             ImportCommand.class,
             EditCommand.class,
+            SparkCommand.class,
             AuditCommand.class,
             TrtBuildCommand.class,
             CommandLine.HelpCommand.class

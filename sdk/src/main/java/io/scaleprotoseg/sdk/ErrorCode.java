@@ -49,5 +49,7 @@ public enum ErrorCode {
     /** An exported model does not reproduce the trainer's outputs within the parity bounds. */
     PARITY_FAILED,
     /** An edit of a deployed model was refused (unknown part, a class or group left empty, a black box). */
-    EDIT_REFUSED
+    EDIT_REFUSED,
+    /** An output the job would write exists already, and replacing it was not asked for. */
+    OUTPUT_EXISTS
 }

@@ -1,5 +1,7 @@
 package io.scaleprotoseg.sdk;
 
+import java.io.Serializable;
+
 /**
  * A group of a ScaleProtoSeg model, named as the card names it: its class and its index among that
  * class's groups ({@link ModelCard.Group#classId()}, {@link ModelCard.Group#index()}).
@@ -7,7 +9,7 @@ package io.scaleprotoseg.sdk;
  * @param classId the class the group belongs to
  * @param index its index among the class's groups
  */
-public record GroupRef(int classId, int index) {
+public record GroupRef(int classId, int index) implements Serializable {
     /** Parses {@code CLASS:K}, e.g. {@code 5:2}. */
     public static GroupRef parse(String text) {
         int colon = text.indexOf(':');

@@ -8,6 +8,7 @@ import io.scaleprotoseg.sdk.internal.OnnxModelFile;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.HashSet;
@@ -27,7 +28,8 @@ import javax.imageio.ImageIO;
  * {@code groups.get(k)} is channel {@code k} of {@code group_activations}, row {@code k} of
  * {@code group_weights} and column {@code k} of {@code last_layer}.
  *
- * <p>Immutable and thread-safe. Unknown JSON fields are ignored so that a card written by a newer
+ * <p>Immutable and thread-safe; serializable (with its parts), so that a card can travel with an
+ * audit between JVMs. Unknown JSON fields are ignored so that a card written by a newer
  * exporter with the same {@link #formatVersion()} still reads.
  *
  * @param formatVersion card format; this SDK reads {@link #FORMAT_VERSION}
@@ -58,7 +60,7 @@ public record ModelCard(
         List<Group> groups,
         Double threshold,
         Provenance provenance,
-        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Edit> edits) {
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Edit> edits) implements Serializable {
 
     /** The ONNX metadata_props key holding the card. */
     public static final String METADATA_KEY = "scaleprotoseg.card";
@@ -95,7 +97,8 @@ public record ModelCard(
      * @param groups the disabled groups as {@code CLASS:K}
      * @param sourceSha256 SHA-256 of the model file edited
      */
-    public record Edit(String time, String reason, List<Integer> prototypes, List<String> groups, String sourceSha256) {
+    public record Edit(String time, String reason, List<Integer> prototypes, List<String> groups, String sourceSha256)
+            implements Serializable {
         public Edit {
             prototypes = prototypes == null ? List.of() : List.copyOf(prototypes);
             groups = groups == null ? List.of() : List.copyOf(groups);
@@ -120,7 +123,7 @@ public record ModelCard(
      *     someone, ..."), the name first; empty when it gives none (then omitted from the JSON)
      */
     public record ClassInfo(int id, String name, String color,
-            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> synonyms) {
+            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> synonyms) implements Serializable {
         public ClassInfo {
             synonyms = synonyms == null ? List.of() : List.copyOf(synonyms);
         }
@@ -138,7 +141,7 @@ public record ModelCard(
     }
 
     /** The normalisation constants baked into the graph. */
-    public record Normalization(List<Double> mean, List<Double> std) {
+    public record Normalization(List<Double> mean, List<Double> std) implements Serializable {
         public Normalization {
             mean = List.copyOf(mean);
             std = List.copyOf(std);
@@ -154,11 +157,11 @@ public record ModelCard(
      * One ASPP scale: its index and the dilation of its branch; dilation 0 marks ProtoSeg's single
      * scale, the sum of all ASPP branches.
      */
-    public record Scale(int index, int dilation) { }
+    public record Scale(int index, int dilation) implements Serializable { }
 
     /** Where a prototype was projected from (METHOD.md 4). */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Source(String imageId, int row, int col, List<Integer> box) {
+    public record Source(String imageId, int row, int col, List<Integer> box) implements Serializable {
         public Source {
             box = box == null ? null : List.copyOf(box);
         }
@@ -174,7 +177,7 @@ public record ModelCard(
      * @param patchPng a base64 PNG crop of its source, or null
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Prototype(int id, int classId, int scale, Source source, String patchPng) {
+    public record Prototype(int id, int classId, int scale, Source source, String patchPng) implements Serializable {
         /** Decodes the patch image; null when the card holds none or it cannot be decoded. */
         public BufferedImage patchImage() {
             byte[] png = patchBytes();
@@ -195,10 +198,10 @@ public record ModelCard(
     }
 
     /** One group member: a prototype id and its (thresholded, unnormalised) simplex weight. */
-    public record Member(int prototypeId, double weight) { }
+    public record Member(int prototypeId, double weight) implements Serializable { }
 
     /** One active group of a class (METHOD.md 1.5). */
-    public record Group(int classId, int index, List<Member> members) {
+    public record Group(int classId, int index, List<Member> members) implements Serializable {
         public Group {
             members = List.copyOf(members);
         }
@@ -213,7 +216,7 @@ public record ModelCard(
             Double valMiou,
             Map<String, String> software,
             String created,
-            Map<String, String> notes) {
+            Map<String, String> notes) implements Serializable {
         public Provenance {
             stepsPerPhase = stepsPerPhase == null ? null : Map.copyOf(stepsPerPhase);
             software = software == null ? null : Map.copyOf(software);
@@ -237,7 +240,7 @@ public record ModelCard(
      * @param imageWidth width of the validation images, or 0 when not recorded
      * @param imageHeight height of the validation images, or 0 when not recorded
      */
-    public record TrainingResolution(int crop, int imageWidth, int imageHeight) {
+    public record TrainingResolution(int crop, int imageWidth, int imageHeight) implements Serializable {
     }
 
     /** The training resolution recorded by the exporter, or null for a model without it. */

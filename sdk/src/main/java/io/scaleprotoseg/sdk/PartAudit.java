@@ -1,5 +1,6 @@
 package io.scaleprotoseg.sdk;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -23,8 +24,10 @@ import java.util.stream.IntStream;
  * <p>Not thread-safe: give each thread its own and {@link #merge} them (the parts' figures are sums).
  * {@link #add} itself audits the parts of an image in parallel on the common fork-join pool; the
  * figures are the same whatever the number of threads.
+ * Serializable, so that the audits of partitions made on other machines can be merged on one.
  */
-public final class PartAudit {
+public final class PartAudit implements Serializable {
+    private static final long serialVersionUID = 1L;
     /** Strongest activations kept per prototype. */
     public static final int TOP = 3;
 
@@ -35,7 +38,7 @@ public final class PartAudit {
     private int images;
 
     /** One image's strongest activation of a prototype: the image's index in {@link #add} order and the cell. */
-    public record Activation(int image, int row, int column, double g) {
+    public record Activation(int image, int row, int column, double g) implements Serializable {
     }
 
     /**
@@ -74,7 +77,8 @@ public final class PartAudit {
         }
     }
 
-    private static final class PartState {
+    private static final class PartState implements Serializable {
+        private static final long serialVersionUID = 1L;
         final int prototypeId;
         final GroupRef group;
         final int classId;

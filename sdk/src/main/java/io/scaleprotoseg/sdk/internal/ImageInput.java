@@ -9,6 +9,7 @@ import java.awt.image.DataBuffer;
 import java.awt.image.DataBufferByte;
 import java.awt.image.DataBufferInt;
 import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,34 +43,56 @@ public final class ImageInput {
             throw new InvalidImageException(ErrorCode.UNREADABLE_IMAGE, "image file " + path + " does not exist or is not a regular file");
         }
         try (ImageInputStream in = ImageIO.createImageInputStream(path.toFile())) {
-            if (in == null) {
-                throw new InvalidImageException(ErrorCode.UNREADABLE_IMAGE, "image file " + path + " cannot be opened");
-            }
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) {
-                throw new InvalidImageException(ErrorCode.UNREADABLE_IMAGE, "image file " + path
-                        + " is not in a format this SDK decodes (PNG, JPEG, BMP, TIFF, GIF)");
-            }
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(in, true, true);
-                int w = reader.getWidth(0);
-                int h = reader.getHeight(0);
-                checkSize(path.toString(), w, h, maxPixels);
-                List<String> warnings = new ArrayList<>();
-                reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
-                BufferedImage img = reader.read(0);
-                if (!warnings.isEmpty()) {
-                    throw new InvalidImageException(ErrorCode.UNREADABLE_IMAGE, "image file " + path
-                            + " is truncated or corrupt (decoder: " + String.join("; ", warnings) + ")");
-                }
-                return img;
-            } finally {
-                reader.dispose();
-            }
+            return decode(in, path.toString(), maxPixels);
         } catch (IOException | RuntimeException e) {
             throw new InvalidImageException(ErrorCode.UNREADABLE_IMAGE, "image file " + path
                     + " is truncated or corrupt and cannot be decoded (" + e + ")", e);
+        }
+    }
+
+    /**
+     * Decodes the bytes of an image file (read from any file system) by the rules of
+     * {@link #read(Path, long)}, so that a file gives the same pixels whichever way it arrives;
+     * {@code name} names the file in messages.
+     *
+     * @throws InvalidImageException naming the file: unknown format, truncated, corrupt, empty or
+     *     over the limit
+     */
+    public static BufferedImage read(byte[] data, String name, long maxPixels) throws InvalidImageException {
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
+            return decode(in, name, maxPixels);
+        } catch (IOException | RuntimeException e) {
+            throw new InvalidImageException(ErrorCode.UNREADABLE_IMAGE, "image file " + name
+                    + " is truncated or corrupt and cannot be decoded (" + e + ")", e);
+        }
+    }
+
+    private static BufferedImage decode(ImageInputStream in, String name, long maxPixels)
+            throws InvalidImageException, IOException {
+        if (in == null) {
+            throw new InvalidImageException(ErrorCode.UNREADABLE_IMAGE, "image file " + name + " cannot be opened");
+        }
+        Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+        if (!readers.hasNext()) {
+            throw new InvalidImageException(ErrorCode.UNREADABLE_IMAGE, "image file " + name
+                    + " is not in a format this SDK decodes (PNG, JPEG, BMP, TIFF, GIF)");
+        }
+        ImageReader reader = readers.next();
+        try {
+            reader.setInput(in, true, true);
+            int w = reader.getWidth(0);
+            int h = reader.getHeight(0);
+            checkSize(name, w, h, maxPixels);
+            List<String> warnings = new ArrayList<>();
+            reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+            BufferedImage img = reader.read(0);
+            if (!warnings.isEmpty()) {
+                throw new InvalidImageException(ErrorCode.UNREADABLE_IMAGE, "image file " + name
+                        + " is truncated or corrupt (decoder: " + String.join("; ", warnings) + ")");
+            }
+            return img;
+        } finally {
+            reader.dispose();
         }
     }
 

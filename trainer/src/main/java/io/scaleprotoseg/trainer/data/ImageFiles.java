@@ -4,7 +4,6 @@ import io.scaleprotoseg.sdk.Images;
 import io.scaleprotoseg.sdk.InvalidImageException;
 import java.awt.image.BufferedImage;
 import java.awt.image.IndexColorModel;
-import java.awt.image.Raster;
 import java.awt.image.WritableRaster;
 import java.io.IOException;
 import java.io.InputStream;
@@ -65,20 +64,16 @@ public final class ImageFiles {
     public static Values readValues(Path file, String kind) throws DatasetException {
         if (isJpeg(file)) {
             // ImageIO decodes it whatever its name; its values are smeared at every class border
-            throw new DatasetException(DatasetException.LOSSY_LABEL, kind + " " + file + " holds JPEG data"
-                    + (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png") ? " under a .png name" : "")
-                    + ": JPEG is lossy, so its values are wrong along every class border and no longer ids; use the "
-                    + "original lossless PNG label files of the data set");
+            throw new DatasetException(DatasetException.LOSSY_LABEL, Images.jpegLabelMessage(kind + " " + file,
+                    file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png")));
         }
-        BufferedImage img = readImage(file, kind);
-        Raster raster = img.getRaster();
-        if (raster.getNumBands() != 1) {
-            throw new DatasetException(kind + " " + file + " has " + raster.getNumBands()
-                    + " channels; expected a single-channel image of ids (8/16-bit grey or palette PNG), not a colour rendering");
+        // the SDK's label decoder: distributed evaluation reads label files with the same rules
+        try {
+            Images.LabelValues v = Images.labelValues(readImage(file, kind), kind + " " + file);
+            return new Values(v.width(), v.height(), v.values());
+        } catch (InvalidImageException e) {
+            throw new DatasetException(e.getMessage(), e);
         }
-        int w = img.getWidth();
-        int h = img.getHeight();
-        return new Values(w, h, raster.getSamples(0, 0, w, h, 0, new int[w * h]));
     }
 
     /** Whether a file starts with the JPEG signature (FF D8 FF), whatever its name. */
@@ -93,7 +88,7 @@ public final class ImageFiles {
         } catch (IOException e) {
             throw new DatasetException("cannot read " + file + ": " + e.getMessage(), e);
         }
-        return (head[0] & 0xff) == 0xFF && (head[1] & 0xff) == 0xD8 && (head[2] & 0xff) == 0xFF;
+        return Images.isJpeg(head);
     }
 
     /**

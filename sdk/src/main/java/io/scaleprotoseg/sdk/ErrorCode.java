@@ -49,5 +49,10 @@ public enum ErrorCode {
     /** An exported model does not reproduce the trainer's outputs within the parity bounds. */
     PARITY_FAILED,
     /** An edit of a deployed model was refused (unknown part, a class or group left empty, a black box). */
-    EDIT_REFUSED
+    EDIT_REFUSED,
+    /**
+     * A model cannot be quantised as asked (already quantised, no card, no calibration images, an
+     * unknown method) or its INT8 check did not complete.
+     */
+    QUANTIZATION_REFUSED
 }

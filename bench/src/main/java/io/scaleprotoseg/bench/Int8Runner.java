@@ -139,7 +139,8 @@ public final class Int8Runner {
             for (ActivationType type : o.activations) {
                 Map<String, QdqQuantizer.Range> ranges;
                 try (OrtTensorProbe probe = OrtTensorProbe.open(plan.probe().toByteArray(), threads)) {
-                    ranges = Calibrator.calibrate(new Calibrator(o.method, Calibrator.DEFAULT_PERCENTILE, type), tensors,
+                    ranges = Calibrator.calibrate(new Calibrator(o.method, Calibrator.DEFAULT_PERCENTILE, type)
+                            .minMaxFor(plan.imageTensors()), tensors,
                             o.calibration, (i, sink) -> probe.run(GeneratedImages.image(513, 513, 1000 + i), 513, 513, tensors,
                                     sink::accept));
                 }

@@ -153,7 +153,7 @@ final class QuantizeCommand extends CommandBase {
         long t0 = System.nanoTime();
         Map<String, QdqQuantizer.Range> ranges;
         try (OrtTensorProbe probe = OrtTensorProbe.open(plan.probe().toByteArray(), threads)) {
-            ranges = Calibrator.calibrate(new Calibrator(m, percentile, type), tensors, n, (i, sink) -> {
+            ranges = Calibrator.calibrate(new Calibrator(m, percentile, type).minMaxFor(plan.imageTensors()), tensors, n, (i, sink) -> {
                 Sample s = calib.get(i);
                 probe.run(s.image(), s.width(), s.height(), tensors, sink::accept);
             });

@@ -204,7 +204,7 @@ public final class ModelComparison implements Serializable {
         for (int i = found; i < TOP; i++) {
             out[i] = -1;
         }
-        return Math.max(found, 0);
+        return found;
     }
 
     private static boolean taken(int[] out, int found, int k) {

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Collects the values activation tensors take on calibration images and turns them into
@@ -45,6 +46,7 @@ public final class Calibrator {
     private final Map<String, float[]> minMax = new LinkedHashMap<>();
     private final Map<String, long[]> histograms = new HashMap<>();
     private boolean histogramPass;
+    private Set<String> minMaxOnly = Set.of();
 
     /**
      * A calibrator.
@@ -60,6 +62,15 @@ public final class Calibrator {
         this.method = method;
         this.percentile = percentile;
         this.type = type;
+    }
+
+    /**
+     * Calibrates {@code tensors} by min and max whatever the method (the image tensors,
+     * {@link QdqQuantizer.Plan#imageTensors()}); returns this calibrator.
+     */
+    public Calibrator minMaxFor(Set<String> tensors) {
+        this.minMaxOnly = Set.copyOf(tensors);
+        return this;
     }
 
     /**
@@ -146,7 +157,7 @@ public final class Calibrator {
                 throw new QuantizationException("activation '" + t + "' took non-finite values on the calibration images; "
                         + "the FP32 model overflows on them and cannot be calibrated");
             }
-            out.put(t, switch (method) {
+            out.put(t, minMaxOnly.contains(t) ? new QdqQuantizer.Range(mm[0], mm[1]) : switch (method) {
                 case MINMAX -> new QdqQuantizer.Range(mm[0], mm[1]);
                 case PERCENTILE -> percentileRange(histograms.get(t), mm[0], mm[1], percentile);
                 case ENTROPY -> entropyRange(histograms.get(t), mm[0], mm[1], mm[0] < 0 || type == ActivationType.INT8 ? 128 : 256);
@@ -236,26 +247,46 @@ public final class Calibrator {
         return new QdqQuantizer.Range((float) Math.max(min, -t), (float) Math.min(max, t));
     }
 
-    /** KL(P || Q) of the first n entries, both normalised; bins where P is 0 add nothing, where only Q is 0 a large penalty. */
+    /** Probability mass moved onto empty bins before comparing distributions (the usual smoothing of this method). */
+    private static final double SMOOTHING = 1e-4;
+
+    /**
+     * KL(P || Q) of the first n entries, both normalised and smoothed: every empty bin gets
+     * {@link #SMOOTHING}, taken evenly from the non-empty ones, so that a bin Q leaves empty costs a
+     * finite amount in proportion to P's mass there.
+     */
     private static double kl(double[] p, double[] q, int n) {
-        double sp = 0;
-        double sq = 0;
-        for (int k = 0; k < n; k++) {
-            sp += p[k];
-            sq += q[k];
-        }
-        if (sp == 0 || sq == 0) {
+        double[] ps = smooth(p, n);
+        double[] qs = smooth(q, n);
+        if (ps == null || qs == null) {
             return Double.POSITIVE_INFINITY;
         }
         double d = 0;
         for (int k = 0; k < n; k++) {
-            if (p[k] == 0) {
-                continue;
+            if (ps[k] > 0 && qs[k] > 0) {
+                d += ps[k] * Math.log(ps[k] / qs[k]);
             }
-            double pk = p[k] / sp;
-            double qk = q[k] / sq;
-            d += qk == 0 ? pk * 1e3 : pk * Math.log(pk / qk);
         }
         return d;
+    }
+
+    private static double[] smooth(double[] h, int n) {
+        double sum = 0;
+        int zeros = 0;
+        for (int k = 0; k < n; k++) {
+            sum += h[k];
+            if (h[k] == 0) {
+                zeros++;
+            }
+        }
+        if (sum == 0 || zeros == n) {
+            return null;
+        }
+        double take = SMOOTHING * zeros / (n - zeros);
+        double[] s = new double[n];
+        for (int k = 0; k < n; k++) {
+            s[k] = h[k] == 0 ? SMOOTHING : h[k] / sum - take;
+        }
+        return s;
     }
 }

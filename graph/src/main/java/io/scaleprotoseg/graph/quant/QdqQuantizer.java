@@ -137,6 +137,8 @@ public final class QdqQuantizer {
         private final Set<String> activations = new LinkedHashSet<>();
         /** Max-pool outputs quantised with their input's range. */
         private final Map<String, String> sameRangeAs = new HashMap<>();
+        /** Activations computed from the input image without passing a trunk convolution (the normalised pixels). */
+        private final Set<String> imageTensors = new HashSet<>();
 
         private Plan(OnnxMl.ModelProto model, String source) throws QuantizationException {
             this.model = model;
@@ -196,6 +198,24 @@ public final class QdqQuantizer {
                 } else if (n.getOpType().equals("MaxPool") && activations.contains(n.getOutput(0))) {
                     activations.add(n.getInput(0));
                     sameRangeAs.put(n.getOutput(0), n.getInput(0));
+                }
+            }
+            // the image tensors: activations not downstream of any trunk convolution
+            Set<String> afterConv = new HashSet<>();
+            Set<Integer> trunk = new HashSet<>(convs);
+            for (int i = 0; i < nodes.size(); i++) {
+                OnnxMl.NodeProto n = nodes.get(i);
+                boolean downstream = trunk.contains(i);
+                for (String in : n.getInputList()) {
+                    downstream |= afterConv.contains(in);
+                }
+                if (downstream) {
+                    afterConv.addAll(n.getOutputList());
+                }
+            }
+            for (String t : activations) {
+                if (!afterConv.contains(t)) {
+                    imageTensors.add(t);
                 }
             }
             // keep graph order (a tensor added late, such as a max-pool input, still sits where it is produced)
@@ -259,6 +279,15 @@ public final class QdqQuantizer {
             return activations.stream().filter(t -> !sameRangeAs.containsKey(t)).toList();
         }
 
+        /**
+         * The calibration tensors computed from the input image alone (the normalised pixels, and their
+         * resized copies in a multi-scale model): their range is known from the normalisation, and a
+         * clipping method would clip real colours, so calibrate them by min and max.
+         */
+        public Set<String> imageTensors() {
+            return Set.copyOf(imageTensors);
+        }
+
         /** The FP32 model with {@link #calibrationTensors()} added as float outputs, for calibration runs. */
         public OnnxMl.ModelProto probe() {
             OnnxMl.GraphProto.Builder g = model.getGraph().toBuilder();
@@ -293,6 +322,8 @@ public final class QdqQuantizer {
             List<OnnxMl.TensorProto> added = new ArrayList<>();
             Map<String, Params> params = new HashMap<>();
             Map<String, String> dequantized = new HashMap<>();
+            Map<String, String> scaleOf = new HashMap<>();
+            Map<String, String> zeroOf = new HashMap<>();
             Map<String, List<OnnxMl.NodeProto>> pairsAfter = new HashMap<>();
             OnnxMl.TensorProto.DataType qType = type == ActivationType.UINT8 ? OnnxMl.TensorProto.DataType.UINT8
                     : OnnxMl.TensorProto.DataType.INT8;
@@ -306,8 +337,17 @@ public final class QdqQuantizer {
                 String base = names.fresh("qdq." + t);
                 String scale = base + ".scale";
                 String zero = base + ".zero_point";
-                added.add(floats(scale, new float[] {p.scale()}));
-                added.add(codes(zero, qType, new int[] {p.zeroPoint()}));
+                String same = sameRangeAs.get(t);
+                if (same != null && scaleOf.containsKey(same)) {
+                    // a max-pool's output pair uses its input pair's very initializers
+                    scale = scaleOf.get(same);
+                    zero = zeroOf.get(same);
+                } else {
+                    added.add(floats(scale, new float[] {p.scale()}));
+                    added.add(codes(zero, qType, new int[] {p.zeroPoint()}));
+                }
+                scaleOf.put(t, scale);
+                zeroOf.put(t, zero);
                 String q = base + ".q";
                 String dq = base + ".dq";
                 pairsAfter.put(t, List.of(node("QuantizeLinear", base + ".Q", List.of(t, scale, zero), q, -1),

@@ -108,6 +108,22 @@ final class InfoCommand extends CommandBase {
                         + "; from sha256 " + e.sourceSha256().substring(0, 16) + "...");
             }
         }
+        ModelCard.Quantization q = card.quantization();
+        if (q != null) {
+            o.println("quantisation:   INT8 (" + q.time() + "): " + q.quantizedConvolutions() + " backbone and ASPP convolutions, "
+                    + "weights " + q.weights() + ", activations " + q.activations() + "; the prototype head is FP32");
+            o.println("  calibration:  " + q.method() + (q.percentile() == null ? "" : " " + q.percentile()) + " on "
+                    + q.calibrationImages() + " images of " + q.calibrationData() + "; from sha256 "
+                    + q.sourceSha256().substring(0, 16) + "...");
+            ModelCard.Check c = q.check();
+            if (c != null) {
+                o.println(String.format(java.util.Locale.ROOT, "  check:        vs FP32 on the calibration images: mask "
+                        + "agreement %.4f%s%s", c.maskAgreement(), c.meanIouFp32() == null ? ""
+                        : String.format(java.util.Locale.ROOT, ", mIoU %.4f -> %.4f", c.meanIouFp32(), c.meanIouInt8()),
+                        c.top3Agreement() == null ? "" : String.format(java.util.Locale.ROOT, ", top-3 parts unchanged on %.4f",
+                                c.top3Agreement())));
+            }
+        }
     }
 
     private static String describeMethod(ModelKind kind) {

@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             DataCommand.class,
             EvalCommand.class,
+            QuantizeCommand.class,
             ExportCommand.class,
             ImportCommand.class,
             EditCommand.class,

@@ -51,5 +51,10 @@ public enum ErrorCode {
     /** An edit of a deployed model was refused (unknown part, a class or group left empty, a black box). */
     EDIT_REFUSED,
     /** An output the job would write exists already, and replacing it was not asked for. */
-    OUTPUT_EXISTS
+    OUTPUT_EXISTS,
+    /**
+     * A model cannot be quantised as asked (already quantised, no card, no calibration images, an
+     * unknown method) or its INT8 check did not complete.
+     */
+    QUANTIZATION_REFUSED
 }

@@ -45,6 +45,8 @@ import javax.imageio.ImageIO;
  * @param threshold the group-weight threshold applied before export, or null
  * @param provenance where the model came from
  * @param edits the edits made to the deployed model, oldest first (empty for an exported model)
+ * @param quantization how the model was quantised to INT8 and what that changed, or null for a
+ *     full-precision model
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelCard(
@@ -60,7 +62,8 @@ public record ModelCard(
         List<Group> groups,
         Double threshold,
         Provenance provenance,
-        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Edit> edits) implements Serializable {
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Edit> edits,
+        Quantization quantization) implements Serializable {
 
     /** The ONNX metadata_props key holding the card. */
     public static final String METADATA_KEY = "scaleprotoseg.card";
@@ -76,6 +79,14 @@ public record ModelCard(
         prototypes = prototypes == null ? List.of() : List.copyOf(prototypes);
         groups = groups == null ? List.of() : List.copyOf(groups);
         edits = edits == null ? List.of() : List.copyOf(edits);
+    }
+
+    /** A card without quantisation record. */
+    public ModelCard(int formatVersion, ModelKind method, List<ClassInfo> classes, int ignoreLabel, Normalization normalization,
+            int outputStride, List<Double> mscScales, List<Scale> scales, List<Prototype> prototypes, List<Group> groups,
+            Double threshold, Provenance provenance, List<Edit> edits) {
+        this(formatVersion, method, classes, ignoreLabel, normalization, outputStride, mscScales, scales, prototypes, groups,
+                threshold, provenance, edits, null);
     }
 
     /** A card without edits (every model the exporter writes). */
@@ -110,7 +121,59 @@ public record ModelCard(
         List<Edit> all = new ArrayList<>(edits);
         all.add(edit);
         return new ModelCard(formatVersion, method, classes, ignoreLabel, normalization, outputStride, mscScales, scales,
-                prototypes, editedGroups, threshold, provenance, all);
+                prototypes, editedGroups, threshold, provenance, all, quantization);
+    }
+
+    /**
+     * How a model was quantised to INT8 ({@code scaleprotoseg quantize}): static quantisation in
+     * QDQ form (QuantizeLinear / DequantizeLinear pairs) of the backbone and ASPP convolutions, the
+     * prototype head left in FP32, and what the quantiser's own FP32-vs-INT8 check measured on the
+     * calibration images.
+     *
+     * @param time when, ISO-8601 UTC
+     * @param method how activation ranges were calibrated: minmax, percentile or entropy
+     * @param percentile the percentile of the percentile method, else null
+     * @param activations the activation encoding, "uint8 asymmetric" or "int8 symmetric", per tensor
+     * @param weights the weight encoding
+     * @param quantizedConvolutions how many convolutions run in INT8
+     * @param calibrationData the images calibrated on (data set and split, or folder)
+     * @param calibrationImages how many images
+     * @param sourceSha256 SHA-256 of the FP32 model file quantised
+     * @param check the FP32-vs-INT8 comparison on the calibration images
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Quantization(String time, String method, Double percentile, String activations, String weights,
+            int quantizedConvolutions, String calibrationData, int calibrationImages, String sourceSha256, Check check)
+            implements Serializable {
+    }
+
+    /**
+     * The quantiser's FP32-vs-INT8 comparison ({@link ModelComparison}) on its calibration images,
+     * with the FP32 model as reference. Fields that do not apply (no labels, no evidence) are null.
+     *
+     * @param images images compared
+     * @param pixels pixels compared
+     * @param maskAgreement share of pixels where both masks agree
+     * @param meanIouFp32 the FP32 model's mIoU on these images (labelled calibration data only)
+     * @param meanIouInt8 the INT8 model's mIoU on these images
+     * @param contributionMaxDelta max |delta| of a part's contribution to the decided class's logit
+     *     (groups for ScaleProtoSeg, prototypes for ProtoSeg), over pixels and parts
+     * @param contributionMeanDelta mean of the same
+     * @param activationMaxDelta max |delta| of prototype log-activation g at the decided class
+     * @param activationMeanDelta mean of the same
+     * @param top3Agreement share of pixels whose three strongest parts at the decided class come in
+     *     the same order
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Check(int images, long pixels, double maskAgreement, Double meanIouFp32, Double meanIouInt8,
+            Double contributionMaxDelta, Double contributionMeanDelta, Double activationMaxDelta, Double activationMeanDelta,
+            Double top3Agreement) implements Serializable {
+    }
+
+    /** This card with a quantisation record (the model is INT8 from now on). */
+    public ModelCard withQuantization(Quantization q) {
+        return new ModelCard(formatVersion, method, classes, ignoreLabel, normalization, outputStride, mscScales, scales,
+                prototypes, groups, threshold, provenance, edits, q);
     }
 
     /**

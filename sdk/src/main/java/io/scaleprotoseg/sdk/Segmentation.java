@@ -84,6 +84,26 @@ public final class Segmentation {
         this.totalNanos = totalNanos;
     }
 
+    /** The head (package access: ModelComparison reads its last layer). */
+    ModelHead head() {
+        return head;
+    }
+
+    /** The mask itself, not a copy (package access). */
+    int[] maskArray() {
+        return mask;
+    }
+
+    /** The group activations themselves or null (package access). */
+    float[] groupArray() {
+        return groups;
+    }
+
+    /** The prototype activations themselves or null (package access). */
+    float[] prototypeArray() {
+        return prototypes;
+    }
+
     /** Width of the original image. */
     public int width() {
         return width;

@@ -350,7 +350,7 @@ public final class Segmenter implements AutoCloseable {
 
     /** Tiles of an image, converted by the same rules as a whole image (a sub-image shares the pixels). */
     private static TilePixels tilesOf(BufferedImage image) {
-        return (x0, y0, w, h, out) -> ImageInput.toChw(image.getSubimage(x0, y0, w, h), out);
+        return (x0, y0, w, h, out) -> ImageInput.toChwRegion(image, x0, y0, w, h, out);
     }
 
     private static TilePixels tilesOf(float[] chw, int width, int height) {

@@ -15,6 +15,7 @@ import io.scaleprotoseg.sdk.PrototypeEvidence;
 import io.scaleprotoseg.sdk.Segmentation;
 import io.scaleprotoseg.sdk.Segmenter;
 import io.scaleprotoseg.sdk.internal.TileStitcher;
+import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -176,6 +177,15 @@ class TiledInferenceTest {
             assertArrayEquals(a.logits(), b.logits());
             assertArrayEquals(a.groupActivations(), b.groupActivations());
             assertArrayEquals(a.mask(), c.mask());
+            // the buffer-reading paths (8-bit BGR, ABGR, RGB, ARGB) and the sub-image path (BGR ints) agree
+            for (int type : new int[] {BufferedImage.TYPE_3BYTE_BGR, BufferedImage.TYPE_4BYTE_ABGR, BufferedImage.TYPE_INT_RGB,
+                BufferedImage.TYPE_INT_ARGB, BufferedImage.TYPE_INT_BGR}) {
+                BufferedImage typed = new BufferedImage(w, h, type);
+                typed.getGraphics().drawImage(ImageFixtures.rgb(img, w, h), 0, 0, null);
+                Segmentation t = tiled.segment(typed);
+                assertArrayEquals(a.logits(), t.logits(), "image type " + type);
+                assertArrayEquals(a.groupActivations(), t.groupActivations(), "image type " + type);
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package io.scaleprotoseg.sdk.internal;
 
 import java.util.Arrays;
+import java.util.stream.IntStream;
 
 /**
  * Bilinear resampling with half-pixel centres and edge clamping, the convention of ONNX
@@ -105,9 +106,27 @@ public final class Bilinear {
     public static int[] argmaxResized(float[] src, int offset, int channels, int h, int w, int outH, int outW, Axis ya,
             Axis xa) {
         int[] mask = new int[outH * outW];
+        if ((long) outH * outW >= PARALLEL_PIXELS) {
+            // a large image (a tiled one): row blocks on the common pool; each row is computed as below, so the mask
+            // is the same whatever the threads
+            int blocks = (outH + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
+            IntStream.range(0, blocks).parallel().forEach(b -> argmaxRows(src, offset, channels, h, w, outW, ya, xa, mask,
+                    b * ROWS_PER_TASK, Math.min(outH, (b + 1) * ROWS_PER_TASK)));
+        } else {
+            argmaxRows(src, offset, channels, h, w, outW, ya, xa, mask, 0, outH);
+        }
+        return mask;
+    }
+
+    /** Output images at least this large are argmaxed on several threads. */
+    private static final long PARALLEL_PIXELS = 1L << 21;
+    private static final int ROWS_PER_TASK = 64;
+
+    private static void argmaxRows(float[] src, int offset, int channels, int h, int w, int outW, Axis ya, Axis xa,
+            int[] mask, int fromRow, int toRow) {
         float[] best = new float[outW];
         int hw = h * w;
-        for (int y = 0; y < outH; y++) {
+        for (int y = fromRow; y < toRow; y++) {
             Arrays.fill(best, Float.NEGATIVE_INFINITY);
             int d = y * outW;
             float fy = ya.frac[y];
@@ -126,7 +145,6 @@ public final class Bilinear {
                 }
             }
         }
-        return mask;
     }
 
     /**

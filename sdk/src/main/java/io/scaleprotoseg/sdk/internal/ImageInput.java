@@ -210,6 +210,45 @@ public final class ImageInput {
         return out;
     }
 
+    /**
+     * The {@code w x h} region at ({@code x0}, {@code y0}) of {@code img} as CHW into {@code out} (3*w*h
+     * values), by the same rules as {@link #toChw(BufferedImage)}: 8-bit BGR and RGB images are read
+     * straight from their buffer, others through a sub-image.
+     */
+    public static void toChwRegion(BufferedImage img, int x0, int y0, int w, int h, float[] out) {
+        Raster raster = img.getRaster();
+        int plane = w * h;
+        int iw = img.getWidth();
+        if (isPlainRaster(raster) && (img.getType() == BufferedImage.TYPE_3BYTE_BGR
+                || img.getType() == BufferedImage.TYPE_4BYTE_ABGR) && raster.getDataBuffer() instanceof DataBufferByte d) {
+            byte[] data = d.getData();
+            int step = img.getType() == BufferedImage.TYPE_3BYTE_BGR ? 3 : 4;
+            int first = step == 3 ? 0 : 1;
+            for (int y = 0; y < h; y++) {
+                for (int x = 0, i = y * w, p = ((y0 + y) * iw + x0) * step + first; x < w; x++, i++, p += step) {
+                    out[i] = BYTE_TO_UNIT[data[p + 2] & 0xff];
+                    out[plane + i] = BYTE_TO_UNIT[data[p + 1] & 0xff];
+                    out[2 * plane + i] = BYTE_TO_UNIT[data[p] & 0xff];
+                }
+            }
+            return;
+        }
+        if (isPlainRaster(raster) && (img.getType() == BufferedImage.TYPE_INT_RGB
+                || img.getType() == BufferedImage.TYPE_INT_ARGB) && raster.getDataBuffer() instanceof DataBufferInt d) {
+            int[] data = d.getData();
+            for (int y = 0; y < h; y++) {
+                for (int x = 0, i = y * w, p = (y0 + y) * iw + x0; x < w; x++, i++, p++) {
+                    int v = data[p];
+                    out[i] = BYTE_TO_UNIT[(v >> 16) & 0xff];
+                    out[plane + i] = BYTE_TO_UNIT[(v >> 8) & 0xff];
+                    out[2 * plane + i] = BYTE_TO_UNIT[v & 0xff];
+                }
+            }
+            return;
+        }
+        toChw(img.getSubimage(x0, y0, w, h), out);
+    }
+
     /** True when the raster is the whole, unshared buffer (no sub-image offsets). */
     private static boolean isPlainRaster(Raster r) {
         return r.getSampleModelTranslateX() == 0 && r.getSampleModelTranslateY() == 0

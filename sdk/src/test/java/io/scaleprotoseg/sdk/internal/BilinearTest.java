@@ -52,4 +52,26 @@ class BilinearTest {
         assertEquals(8, Bilinear.cellOf(64, 65, 9));
         assertEquals(0, Bilinear.cellOf(3, 65, 9));
     }
+
+    @Test
+    void aLargeArgmaxOnSeveralThreadsEqualsThePixelByPixelOne() {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+        int c = 5;
+        int h = 130;
+        int w = 250;
+        float[] src = new float[c * h * w];
+        for (int i = 0; i < src.length; i++) {
+            src[i] = (float) rnd.nextGaussian();
+        }
+        int outH = 1037;
+        int outW = 2011; // over the parallel threshold
+        int[] mask = Bilinear.argmaxResized(src, 0, c, h, w, outH, outW);
+        int[] all = new int[outH * outW];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        int[] one = new int[all.length];
+        Bilinear.argmaxAt(src, c, h, w, outH, outW, all, all.length, one);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(one, mask);
+    }
 }

@@ -21,6 +21,7 @@ import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +58,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Copy semantics.</b> Every input is copied into a reused direct buffer before inference;
  * the caller may change or reuse its image or array as soon as a call returns. Results are
- * independent Java objects.
+ * independent Java objects. {@link #segmentFrames} reuses its input buffers from frame to frame.
  */
 public final class Segmenter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Segmenter.class);
@@ -151,7 +152,7 @@ public final class Segmenter implements AutoCloseable {
         Objects.requireNonNull(image, "image");
         long t0 = System.nanoTime();
         ImageInput.checkSize("image", image.getWidth(), image.getHeight(), maxPixels);
-        return run(List.of(ImageInput.toChw(image)), image.getWidth(), image.getHeight(), t0).get(0);
+        return run(List.of(ImageInput.toChw(image)), image.getWidth(), image.getHeight(), t0, null).get(0);
     }
 
     /**
@@ -166,7 +167,7 @@ public final class Segmenter implements AutoCloseable {
         Objects.requireNonNull(imageFile, "imageFile");
         long t0 = System.nanoTime();
         BufferedImage img = ImageInput.read(imageFile, maxPixels);
-        return run(List.of(ImageInput.toChw(img)), img.getWidth(), img.getHeight(), t0).get(0);
+        return run(List.of(ImageInput.toChw(img)), img.getWidth(), img.getHeight(), t0, null).get(0);
     }
 
     /**
@@ -195,7 +196,7 @@ public final class Segmenter implements AutoCloseable {
                         + "); values must be finite RGB in 0..1");
             }
         }
-        return run(List.of(chw), width, height, t0).get(0);
+        return run(List.of(chw), width, height, t0, null).get(0);
     }
 
     /**
@@ -225,7 +226,7 @@ public final class Segmenter implements AutoCloseable {
                 for (int i : part) {
                     chws.add(ImageInput.toChw(images.get(i)));
                 }
-                List<Segmentation> res = run(chws, e.getKey().get(0), e.getKey().get(1), t0);
+                List<Segmentation> res = run(chws, e.getKey().get(0), e.getKey().get(1), t0, null);
                 for (int p = 0; p < part.size(); p++) {
                     out[part.get(p)] = res.get(p);
                 }
@@ -235,25 +236,95 @@ public final class Segmenter implements AutoCloseable {
     }
 
     /**
+     * Segments a sequence of frames (a video's, a camera's) one at a time and in order, handing
+     * each result to {@code consumer} before the next frame is pulled from {@code frames}. Memory
+     * does not grow with the sequence: nothing is kept between frames but the input buffers, which
+     * are reused across frames of the same size (the float copy of the frame, its resized copy and
+     * the direct buffer the backend reads; a frame of another size gets new ones).
+     *
+     * <p>Each result equals {@link #segment(BufferedImage)} of that frame. Frames of any size and
+     * type may follow each other; each is checked against the pixel limit. A frame is copied before
+     * inference and is not held after its consumer call returns, so a source may hand out one image
+     * object for every frame, overwritten in {@code next()}.
+     *
+     * <p><b>Thread safety.</b> As the other {@code segment} methods: several threads may each run
+     * their own sequence at once (each with its own buffers), and {@link #close()} waits for the
+     * frame in flight; the next frame then throws {@link IllegalStateException}. The iterator and
+     * the consumer are called on the calling thread only.
+     *
+     * @param frames the frames; {@code next()} is called once per frame, after the previous frame's
+     *     consumer call has returned
+     * @param consumer receives (index, frame, result) for every frame
+     * @return the number of frames segmented
+     * @throws InvalidImageException naming the frame's index when it is empty or over the pixel limit
+     *     (the frames before it were segmented and consumed)
+     * @throws InferenceException when the backend fails
+     * @throws E what the consumer threw; no further frame is pulled
+     */
+    public <E extends Exception> long segmentFrames(Iterator<? extends BufferedImage> frames, FrameConsumer<E> consumer)
+            throws InvalidImageException, InferenceException, E {
+        Objects.requireNonNull(frames, "frames");
+        Objects.requireNonNull(consumer, "consumer");
+        FrameBuffers reused = new FrameBuffers();
+        long index = 0;
+        try {
+            while (frames.hasNext()) {
+                BufferedImage frame = Objects.requireNonNull(frames.next(), "frame " + index);
+                long t0 = System.nanoTime();
+                int w = frame.getWidth();
+                int h = frame.getHeight();
+                ImageInput.checkSize("frame " + index, w, h, maxPixels);
+                reused.chw = ImageInput.toChw(frame, reused.chw);
+                Segmentation s = run(List.of(reused.chw), w, h, t0, reused).get(0);
+                consumer.accept(index, frame, s);
+                index++;
+            }
+        } finally {
+            if (reused.input != null) {
+                giveBack(reused.input);
+            }
+        }
+        return index;
+    }
+
+    /**
+     * The buffers one frame sequence reuses: the frame as float CHW, its copy at the network's size
+     * and the backend's direct input buffer.
+     */
+    private static final class FrameBuffers {
+        float[] chw;
+        float[] scaled;
+        FloatBuffer input;
+
+        float[] scaled(int floats) {
+            if (scaled == null || scaled.length != floats) {
+                scaled = new float[floats];
+            }
+            return scaled;
+        }
+    }
+
+    /**
      * Runs same-sized images (CHW at original size) as one batch; when the network cannot take an
      * image with a side shorter than {@link #minimumSide(ModelCard)}, runs it again enlarged to that.
      */
-    private List<Segmentation> run(List<float[]> chws, int width, int height, long t0)
+    private List<Segmentation> run(List<float[]> chws, int width, int height, long t0, FrameBuffers reused)
             throws InvalidImageException, InferenceException {
         int[] net = sizing.networkSize(width, height);
         try {
-            return run(chws, width, height, net[0], net[1], t0);
+            return run(chws, width, height, net[0], net[1], t0, reused);
         } catch (InferenceException e) {
             if (net[0] >= minimumSide && net[1] >= minimumSide) {
                 throw e;
             }
             LOG.debug("the {}x{} network input failed ({}); enlarged to at least {} pixels a side", net[0], net[1],
                     e.getMessage(), minimumSide);
-            return run(chws, width, height, Math.max(net[0], minimumSide), Math.max(net[1], minimumSide), t0);
+            return run(chws, width, height, Math.max(net[0], minimumSide), Math.max(net[1], minimumSide), t0, reused);
         }
     }
 
-    private List<Segmentation> run(List<float[]> chws, int width, int height, int nw, int nh, long t0)
+    /** One backend run; {@code reused} (or null) holds a frame sequence's buffers, else the shared pool serves. */
+    private List<Segmentation> run(List<float[]> chws, int width, int height, int nw, int nh, long t0, FrameBuffers reused)
             throws InvalidImageException, InferenceException {
         ImageInput.checkSize("network input for the " + width + "x" + height + " image", nw, nh, maxPixels);
         boolean resized = nw != width || nh != height;
@@ -264,7 +335,18 @@ public final class Segmenter implements AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("this Segmenter (model " + model.path() + ") is closed; build a new one");
             }
-            FloatBuffer buf = borrow(n * perImage);
+            FloatBuffer buf;
+            if (reused == null) {
+                buf = borrow(n * perImage);
+            } else {
+                if (reused.input == null || reused.input.capacity() < n * perImage) {
+                    if (reused.input != null) {
+                        giveBack(reused.input);
+                    }
+                    reused.input = borrow(n * perImage);
+                }
+                buf = reused.input;
+            }
             EngineResult r;
             long tRun;
             long tDone;
@@ -272,7 +354,7 @@ public final class Segmenter implements AutoCloseable {
                 buf.clear();
                 for (float[] chw : chws) {
                     if (resized) {
-                        float[] scaled = new float[perImage];
+                        float[] scaled = reused != null ? reused.scaled(perImage) : new float[perImage];
                         Bilinear.Axis ya = Bilinear.axis(height, nh);
                         Bilinear.Axis xa = Bilinear.axis(width, nw);
                         for (int c = 0; c < 3; c++) {
@@ -288,7 +370,9 @@ public final class Segmenter implements AutoCloseable {
                 r = engine.run(new InputBatch(buf, n, nh, nw), resized ? outputsResized : outputsAtImageSize);
                 tDone = System.nanoTime();
             } finally {
-                giveBack(buf);
+                if (reused == null) {
+                    giveBack(buf);
+                }
             }
             List<Segmentation> results = new ArrayList<>(n);
             int fh = r.featureHeight();

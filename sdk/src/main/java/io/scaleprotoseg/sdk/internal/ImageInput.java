@@ -99,10 +99,18 @@ public final class ImageInput {
      * {@link io.scaleprotoseg.sdk.Images#toRgbChw}: training and serving both call this.
      */
     public static float[] toChw(BufferedImage img) {
+        return toChw(img, null);
+    }
+
+    /**
+     * As {@link #toChw(BufferedImage)}, into {@code reuse} when it has exactly 3*w*h values (every
+     * value is overwritten), else into a new array; returns the array written.
+     */
+    public static float[] toChw(BufferedImage img, float[] reuse) {
         int w = img.getWidth();
         int h = img.getHeight();
         int plane = w * h;
-        float[] out = new float[3 * plane];
+        float[] out = reuse != null && reuse.length == 3 * plane ? reuse : new float[3 * plane];
         Raster raster = img.getRaster();
         switch (img.getType()) {
             case BufferedImage.TYPE_3BYTE_BGR:

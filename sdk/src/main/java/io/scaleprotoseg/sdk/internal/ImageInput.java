@@ -191,6 +191,31 @@ public final class ImageInput {
         return out;
     }
 
+    /**
+     * Row {@code y} of the image as packed sRGB ({@code 0xRRGGBB}, the alpha byte unspecified), as
+     * {@code getRGB} gives it: read directly for 8-bit BGR and RGB images, through the colour model
+     * otherwise.
+     */
+    public static void rgbRow(BufferedImage img, int y, int[] row) {
+        int w = img.getWidth();
+        Raster raster = img.getRaster();
+        if (isPlainRaster(raster)) {
+            if (img.getType() == BufferedImage.TYPE_3BYTE_BGR && raster.getDataBuffer() instanceof DataBufferByte d) {
+                byte[] data = d.getData();
+                for (int x = 0, p = 3 * y * w; x < w; x++, p += 3) {
+                    row[x] = (data[p + 2] & 0xff) << 16 | (data[p + 1] & 0xff) << 8 | (data[p] & 0xff);
+                }
+                return;
+            }
+            if ((img.getType() == BufferedImage.TYPE_INT_RGB || img.getType() == BufferedImage.TYPE_INT_ARGB)
+                    && raster.getDataBuffer() instanceof DataBufferInt d) {
+                System.arraycopy(d.getData(), y * w, row, 0, w);
+                return;
+            }
+        }
+        img.getRGB(0, y, w, 1, row, 0, w);
+    }
+
     /** True when the raster is the whole, unshared buffer (no sub-image offsets). */
     private static boolean isPlainRaster(Raster r) {
         return r.getSampleModelTranslateX() == 0 && r.getSampleModelTranslateY() == 0

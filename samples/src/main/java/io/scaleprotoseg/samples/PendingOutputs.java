@@ -1,9 +1,11 @@
 package io.scaleprotoseg.samples;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -15,15 +17,25 @@ import java.util.Map;
  * Not thread-safe.
  */
 final class PendingOutputs implements AutoCloseable {
+    private static final SecureRandom RANDOM = new SecureRandom();
     private final Map<Path, Path> temporaryToFinal = new LinkedHashMap<>();
     private final Thread cleanupOnExit = new Thread(this::deleteTemporaries, "delete-partial-outputs");
     private boolean hooked;
-    private boolean committed;
 
     /** A temporary file (created empty) in {@code finalPath}'s folder, renamed to it by {@link #commit()}. */
     Path add(Path finalPath) throws IOException {
         Path dir = finalPath.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + finalPath.getFileName() + ".", ".partial");
+        // created as any output is (the umask's permissions), unlike Files.createTempFile's owner-only files
+        Path tmp;
+        while (true) {
+            String random = Long.toHexString(RANDOM.nextLong() & Long.MAX_VALUE);
+            try {
+                tmp = Files.createFile(dir.resolve("." + finalPath.getFileName() + "." + random + ".partial"));
+                break;
+            } catch (FileAlreadyExistsException taken) {
+                // another run drew the same name: draw again
+            }
+        }
         synchronized (temporaryToFinal) {
             temporaryToFinal.put(tmp, finalPath);
         }
@@ -41,13 +53,7 @@ final class PendingOutputs implements AutoCloseable {
                 Files.move(e.getKey(), e.getValue(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             }
             temporaryToFinal.clear();
-            committed = true;
         }
-    }
-
-    /** Whether {@link #commit()} has run. */
-    boolean committed() {
-        return committed;
     }
 
     /** Deletes the temporary files not committed. */

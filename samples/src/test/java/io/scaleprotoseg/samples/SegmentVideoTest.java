@@ -13,6 +13,7 @@ import io.scaleprotoseg.sdk.Backend;
 import io.scaleprotoseg.sdk.Segmentation;
 import io.scaleprotoseg.sdk.Segmenter;
 import java.io.IOException;
+import java.nio.ShortBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,6 +72,9 @@ class SegmentVideoTest {
 
         assertEquals(0, r.exit(), r::toString);
         assertEquals(List.of("drive.jsonl", "drive_overlay.mp4"), listing(out), "the two outputs and nothing else");
+        Path plain = Files.createFile(dir.resolve("plain"));
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(out.resolve("drive_overlay.mp4")),
+                "outputs get the permissions any new file gets");
         assertTrue(r.out().contains("24 frames decoded, 24 segmented (every 1)"), r::toString);
         assertTrue(r.out().matches("(?s).*throughput: [0-9.]+ segmented frames/s.*"), r::toString);
         assertTrue(r.err().contains("frames/s"), "the progress bar shows frames/s: " + r);
@@ -189,6 +193,23 @@ class SegmentVideoTest {
             r.stop();
         }
         refused(empty, Problem.NO_FRAMES, "video stream with no frames");
+    }
+
+    /** An audio file is recognised by its content (a name that says neither image nor video) and refused for having no video. */
+    @Test
+    void aFileWithoutAVideoStreamIsRefused() throws Exception {
+        Path wav = dir.resolve("song.wav");
+        try (FFmpegFrameRecorder r = new FFmpegFrameRecorder(wav.toString(), 1)) {
+            r.setFormat("wav");
+            r.setSampleRate(8000);
+            r.setAudioCodecName("pcm_s16le");
+            r.start();
+            r.recordSamples(8000, 1, ShortBuffer.allocate(8000));
+            r.stop();
+        }
+        assertTrue(SegmentVideo.isVideo(wav), "FFmpeg recognises the container");
+        String err = refused(wav, Problem.NO_VIDEO_STREAM, "holds no video stream (its streams: audio");
+        assertTrue(err.contains("pcm_s16le"), err);
     }
 
     @Test

@@ -164,6 +164,11 @@ final class SegmentCommand extends CommandBase {
                 out().println("backend: " + seg.backendInfo().backend().cliName() + " (" + seg.backendInfo().description()
                         + "), evidence " + level.name().toLowerCase(Locale.ROOT));
                 SegmentVideo.report(out(), probe, every, r);
+                if (FfmpegLog.errorCount() > 0) {
+                    // FFmpeg conceals a damaged frame and goes on; the count matched, so say what it reported
+                    err().println("warning: FFmpeg reported " + FfmpegLog.errorCount() + " errors while reading " + input
+                            + FfmpegLog.quoted() + "; the frames it concealed were segmented as decoded");
+                }
             }
             return 0;
         } finally {

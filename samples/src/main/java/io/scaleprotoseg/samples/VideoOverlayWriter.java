@@ -43,7 +43,6 @@ final class VideoOverlayWriter implements AutoCloseable {
         // about 0.1 bit per pixel and frame: overlays are flat colour regions that compress well
         recorder.setVideoBitrate((int) Math.max(500_000, Math.min(40_000_000, 0.1 * width * height * fps)));
         FfmpegLog.install();
-        FfmpegLog.reset();
         try {
             recorder.start();
         } catch (FrameRecorder.Exception e) {

@@ -175,6 +175,35 @@ class SegmentVideoTest {
         assertTrue(mkvErr.contains("it is truncated or damaged"), mkvErr);
     }
 
+    /**
+     * Damage inside the video: frames the decoder loses make it short of its declared count (refused as
+     * damaged, quoting the decoder); errors it conceals leave every frame, and the run warns with them.
+     */
+    @Test
+    void damagedFramesAreRefusedWhenLostAndReportedWhenConcealed() throws IOException {
+        byte[] whole = Files.readAllBytes(video);
+        byte[] zeroed = whole.clone();
+        Arrays.fill(zeroed, whole.length / 3, 2 * whole.length / 3, (byte) 0);
+        String err = refused(Files.write(dir.resolve("zeroed.mp4"), zeroed), Problem.TRUNCATED,
+                " frames of the 24 its container declares: it is truncated or damaged");
+        assertTrue(err.contains("(FFmpeg: [h264] "), "quotes the decoder: " + err);
+
+        int warned = 0;
+        for (int percent : new int[] {20, 25, 40, 60}) {
+            byte[] b = whole.clone();
+            Arrays.fill(b, whole.length * percent / 100, whole.length * percent / 100 + 40, (byte) 0x5a);
+            Path damaged = Files.write(dir.resolve("damaged-" + percent + ".mp4"), b);
+            Path out = dir.resolve("damaged-out-" + percent);
+            Cli.Result r = Cli.run("segment", "--model", colour, "--input", damaged, "--out", out, "--backend", "ort-cpu");
+            if (r.exit() == 0 && r.err().contains("warning: FFmpeg reported ")) {
+                assertTrue(r.err().contains("the frames it concealed were segmented as decoded"), r::toString);
+                assertEquals(FRAMES, lines(out.resolve("damaged-" + percent + ".jsonl")).size(), r::toString);
+                warned++;
+            }
+        }
+        assertTrue(warned > 0, "a concealed decoding error is reported");
+    }
+
     @Test
     void aFileThatIsNoVideoIsRefused() throws IOException {
         refused(Files.writeString(dir.resolve("notes.mp4"), "these are notes, not a video\n", StandardCharsets.UTF_8),

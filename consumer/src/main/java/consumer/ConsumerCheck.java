@@ -37,6 +37,7 @@ public final class ConsumerCheck {
         require(out.contains("group "), "the snippet printed the group evidence of the pixel", out);
         require(out.contains("ort-cpu"), "AUTO picked ONNX Runtime's CPU backend", out);
         require(out.contains("(CPU build)"), "the default runtime runs ONNX Runtime's CPU build", out);
+        require(out.contains("frame 0: ") && out.contains("frame 1: "), "segmentFrames gave both frames in order", out);
         stdout.printf("consumer: the README snippet ran in %.1f s%n", (System.nanoTime() - start) / 1e9);
     }
 

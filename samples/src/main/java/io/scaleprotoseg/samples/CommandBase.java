@@ -37,7 +37,7 @@ abstract class CommandBase implements Callable<Integer> {
             return execute();
         } catch (CommandLine.ParameterException e) {
             throw e;
-        } catch (UserError | ScaleProtoSegException | IllegalArgumentException e) {
+        } catch (UserError | VideoInputException | ScaleProtoSegException | IllegalArgumentException e) {
             // the messages of the SDK, trainer and exporter (one exception hierarchy) and their
             // IllegalArgumentExceptions for invalid settings are written for people: what went
             // wrong, with which file, and what to do

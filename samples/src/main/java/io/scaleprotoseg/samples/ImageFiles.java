@@ -18,6 +18,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import javax.imageio.stream.ImageInputStream;
 
 /** Finding, naming and decoding input images. */
 final class ImageFiles {
@@ -142,6 +144,13 @@ final class ImageFiles {
         }
         return new InvalidImageException(e.code(), e.getMessage().replace("raise Segmenter.Builder.maxPixels",
                 "raise --max-pixels"), e);
+    }
+
+    /** Whether an image decoder of ImageIO recognises the file's content (whatever its name). */
+    static boolean isDecodableImage(Path file) throws IOException {
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            return in != null && ImageIO.getImageReaders(in).hasNext();
+        }
     }
 
     static String stem(Path p) {

@@ -12,6 +12,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.DecimalFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -30,12 +31,17 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "segment", mixinStandardHelpOptions = true,
         description = {
-            "Segments an image or a directory of images into masks, overlays and JSON summaries.",
+            "Segments an image, a directory of images or a video into masks, overlays and JSON summaries.",
             "A directory contributes its png, jpg, jpeg, bmp, gif, tif and tiff files (not segment's own outputs). "
                 + "Per image NAME it "
                 + "writes NAME_mask.png (class ids as grey: 8-bit, 16-bit above 255 classes), "
                 + "NAME_overlay.png and NAME.json (class areas, backend, latency, strongest groups and "
-                + "prototypes per class). A bad image is reported and skipped; the exit code is then 1."
+                + "prototypes per class). A bad image is reported and skipped; the exit code is then 1.",
+            "A video (mp4, mkv, webm, mov, avi and the other containers and codecs FFmpeg decodes) VIDEO.EXT gives "
+                + "VIDEO_overlay.mp4 (H.264, the segmented frames at the video's frame rate / --every) and VIDEO.jsonl (one "
+                + "JSON line per segmented frame: its index and time, then what NAME.json holds). Frames are decoded, "
+                + "segmented and encoded one at a time. Both files appear only when the whole video is done; an existing "
+                + "one is kept unless --overwrite. A truncated or undecodable video is refused with the reason."
         })
 final class SegmentCommand extends CommandBase {
     @Option(names = "--model", required = true, paramLabel = "MODEL", description = "the exported .onnx model")
@@ -64,6 +70,14 @@ final class SegmentCommand extends CommandBase {
             description = "groups and prototypes listed per class in the JSON (default: ${DEFAULT-VALUE})")
     int topK;
 
+    @Option(names = "--every", defaultValue = "1", paramLabel = "N",
+            description = "video input: segment every N-th frame (frames 0, N, 2N, ...; default: ${DEFAULT-VALUE})")
+    int every;
+
+    @Option(names = "--overwrite",
+            description = "video input: replace VIDEO_overlay.mp4 and VIDEO.jsonl when they exist (default: refuse)")
+    boolean overwrite;
+
     /** One processed image, for the closing table. */
     private record Row(String name, int width, int height, int classes, double inferenceMs, double totalMs) {
     }
@@ -73,9 +87,21 @@ final class SegmentCommand extends CommandBase {
         if (topK < 0) {
             throw new UserError("--top must be 0 or positive, got " + topK);
         }
+        if (every < 1) {
+            throw new UserError("--every must be 1 or more, got " + every);
+        }
+        boolean video = SegmentVideo.isVideo(input);
+        if (!video && every != 1) {
+            throw new UserError("--every " + every + " applies to video input; " + input + " is not a video (a video has "
+                    + "one of the extensions " + String.join(", ", SegmentVideo.EXTENSIONS.stream().sorted().toList())
+                    + ", or a container FFmpeg recognises)");
+        }
         ModelCard card = ModelFiles.readCard(model, "--model");
         Evidence level = evidenceFor(card, evidence);
         ImageFiles.checkTileSize(card, sizing);
+        if (video) {
+            return segmentVideo(level);
+        }
         List<Path> listed = ImageFiles.list(input, "--input");
         // a directory segmented before (into itself, say) holds this command's outputs: never inputs
         List<Path> files = Files.isDirectory(input) ? listed.stream().filter(p -> !ImageFiles.isSegmentOutput(p)).toList()
@@ -115,6 +141,64 @@ final class SegmentCommand extends CommandBase {
             return USER_ERROR;
         }
         return 0;
+    }
+
+    /** Segments the video {@code input}: refusals first (bad video, existing outputs), then the model. */
+    private int segmentVideo(Evidence level) throws Exception {
+        VideoProbe probe = VideoProbe.of(input);
+        boolean created = outputDirectory(out, "--out");
+        try {
+            SegmentVideo.refuseExisting(input, out, overwrite);
+            try (Segmenter seg = backend.apply(Segmenter.builder().model(model)).evidence(level).inputSizing(sizing).build()) {
+                String warning = ImageFiles.resolutionWarning(seg.card(), sizing, input.getFileName().toString(),
+                        probe.width(), probe.height());
+                if (warning != null) {
+                    err().println("warning: " + warning);
+                }
+                long expected = probe.expectedFrames();
+                ProgressBar bar = videoProgressBar(expected > 0 ? (expected + every - 1) / every : -1);
+                SegmentVideo.Result r;
+                try {
+                    r = SegmentVideo.run(seg, probe, every, topK, out, bar::stepTo);
+                } finally {
+                    bar.close();
+                    err().println();
+                }
+                out().println("backend: " + seg.backendInfo().backend().cliName() + " (" + seg.backendInfo().description()
+                        + "), evidence " + level.name().toLowerCase(Locale.ROOT));
+                SegmentVideo.report(out(), probe, every, r);
+                if (FfmpegLog.errorCount() > 0) {
+                    // FFmpeg conceals a damaged frame and goes on; the count matched, so say what it reported
+                    err().println("warning: FFmpeg reported " + FfmpegLog.errorCount() + " errors while reading " + input
+                            + FfmpegLog.quoted() + "; the frames it concealed were segmented as decoded");
+                }
+            }
+            return 0;
+        } finally {
+            if (created) {
+                try (var left = Files.list(out)) {
+                    if (left.findAny().isEmpty()) {
+                        Files.deleteIfExists(out); // nothing was written: leave no empty folder behind
+                    }
+                }
+            }
+        }
+    }
+
+    private ProgressBar videoProgressBar(long total) {
+        // frames per second as the speed; an unknown length (total -1) gives a bar without an end
+        return new ProgressBarBuilder()
+                .setTaskName("segment")
+                .setInitialMax(total)
+                .setUnit(" frames", 1)
+                .showSpeed(new DecimalFormat("0.0"))
+                .setUpdateIntervalMillis(250)
+                .setStyle(System.console() != null ? ProgressBarStyle.COLORFUL_UNICODE_BLOCK : ProgressBarStyle.ASCII)
+                .setConsumer(new DelegatingProgressBarConsumer(line -> {
+                    err().print('\r' + line);
+                    err().flush();
+                }, 100))
+                .build();
     }
 
     /** Whether the training-resolution warning was given (once a run). */

@@ -3,16 +3,16 @@ package io.scaleprotoseg.sdk;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.scaleprotoseg.sdk.internal.Bilinear;
 import io.scaleprotoseg.sdk.internal.HeatPalette;
+import io.scaleprotoseg.sdk.internal.ImageInput;
 import io.scaleprotoseg.sdk.internal.Json;
 import io.scaleprotoseg.sdk.internal.ModelHead;
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferInt;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -816,19 +816,20 @@ public final class Segmentation {
         int width = base.getWidth();
         int height = base.getHeight();
         BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        // the new image's own pixel array, written directly (what setRGB would store, without its per-pixel colour model)
+        int[] dst = ((DataBufferInt) out.getRaster().getDataBuffer()).getData();
         int[] src = new int[width];
-        int[] dst = new int[width];
         for (int y = 0; y < height; y++) {
-            base.getRGB(0, y, width, 1, src, 0, width);
+            ImageInput.rgbRow(base, y, src);
+            int rowStart = y * width;
             for (int x = 0; x < width; x++) {
-                int c = color.rgb(y * width + x);
+                int c = color.rgb(rowStart + x);
                 int s = src[x];
                 int r = (int) Math.round(((s >> 16) & 0xff) * (1 - alpha) + ((c >> 16) & 0xff) * alpha);
                 int g = (int) Math.round(((s >> 8) & 0xff) * (1 - alpha) + ((c >> 8) & 0xff) * alpha);
                 int b = (int) Math.round((s & 0xff) * (1 - alpha) + (c & 0xff) * alpha);
-                dst[x] = (r << 16) | (g << 8) | b;
+                dst[rowStart + x] = (r << 16) | (g << 8) | b;
             }
-            out.setRGB(0, y, width, 1, dst, 0, width);
         }
         return out;
     }
@@ -862,13 +863,22 @@ public final class Segmentation {
      */
     public Summary summary(int topK) {
         long[] areas = classAreas();
-        Map<Integer, int[]> cellCounts = new HashMap<>();
+        // per class, its pixels per feature cell (a class's array made at its first pixel)
+        int[][] cellCounts = new int[numClasses()][];
+        int[] colCell = new int[width];
+        for (int x = 0; x < width; x++) {
+            colCell[x] = Bilinear.cellOf(x, width, featureWidth);
+        }
         for (int y = 0; y < height; y++) {
-            int row = Bilinear.cellOf(y, height, featureHeight);
+            int rowStart = Bilinear.cellOf(y, height, featureHeight) * featureWidth;
             for (int x = 0; x < width; x++) {
                 int cls = mask[y * width + x];
-                int col = Bilinear.cellOf(x, width, featureWidth);
-                cellCounts.computeIfAbsent(cls, c -> new int[cells()])[row * featureWidth + col]++;
+                int[] counts = cellCounts[cls];
+                if (counts == null) {
+                    counts = new int[cells()];
+                    cellCounts[cls] = counts;
+                }
+                counts[rowStart + colCell[x]]++;
             }
         }
         List<ClassSummary> classes = new ArrayList<>();
@@ -880,7 +890,7 @@ public final class Segmentation {
             List<GroupSummary> topGroups = new ArrayList<>();
             List<PrototypeSummary> topProtos = new ArrayList<>();
             if (hasEvidence()) {
-                int[] counts = cellCounts.get(cls);
+                int[] counts = cellCounts[cls];
                 double n = areas[cls];
                 if (head.kind().hasGroups()) {
                     for (int k = 0; k < head.numGroups(); k++) {

@@ -22,6 +22,7 @@ import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,7 +59,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Copy semantics.</b> Every input is copied into a reused direct buffer before inference;
  * the caller may change or reuse its image or array as soon as a call returns. Results are
- * independent Java objects.
+ * independent Java objects. {@link #segmentFrames} reuses its input buffers from frame to frame.
  */
 public final class Segmenter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Segmenter.class);
@@ -156,7 +157,7 @@ public final class Segmenter implements AutoCloseable {
         if (runsTiled(image.getWidth(), image.getHeight())) {
             return runTiled(tilesOf(image), image.getWidth(), image.getHeight(), t0);
         }
-        return run(List.of(ImageInput.toChw(image)), image.getWidth(), image.getHeight(), t0).get(0);
+        return run(List.of(ImageInput.toChw(image)), image.getWidth(), image.getHeight(), t0, null).get(0);
     }
 
     /**
@@ -174,7 +175,7 @@ public final class Segmenter implements AutoCloseable {
         if (runsTiled(img.getWidth(), img.getHeight())) {
             return runTiled(tilesOf(img), img.getWidth(), img.getHeight(), t0);
         }
-        return run(List.of(ImageInput.toChw(img)), img.getWidth(), img.getHeight(), t0).get(0);
+        return run(List.of(ImageInput.toChw(img)), img.getWidth(), img.getHeight(), t0, null).get(0);
     }
 
     /**
@@ -206,7 +207,7 @@ public final class Segmenter implements AutoCloseable {
         if (runsTiled(width, height)) {
             return runTiled(tilesOf(chw, width, height), width, height, t0);
         }
-        return run(List.of(chw), width, height, t0).get(0);
+        return run(List.of(chw), width, height, t0, null).get(0);
     }
 
     /**
@@ -243,7 +244,7 @@ public final class Segmenter implements AutoCloseable {
                 for (int i : part) {
                     chws.add(ImageInput.toChw(images.get(i)));
                 }
-                List<Segmentation> res = run(chws, e.getKey().get(0), e.getKey().get(1), t0);
+                List<Segmentation> res = run(chws, e.getKey().get(0), e.getKey().get(1), t0, null);
                 for (int p = 0; p < part.size(); p++) {
                     out[part.get(p)] = res.get(p);
                 }
@@ -253,25 +254,100 @@ public final class Segmenter implements AutoCloseable {
     }
 
     /**
+     * Segments a sequence of frames (a video's, a camera's) one at a time and in order, handing
+     * each result to {@code consumer} before the next frame is pulled from {@code frames}. Memory
+     * does not grow with the sequence: nothing is kept between frames but the input buffers, which
+     * are reused across frames of the same size (the float copy of the frame, its resized copy and
+     * the direct buffer the backend reads; a frame of another size gets new ones).
+     *
+     * <p>Each result equals {@link #segment(BufferedImage)} of that frame. Frames of any size and
+     * type may follow each other; each is checked against the pixel limit. A frame is copied before
+     * inference and is not held after its consumer call returns, so a source may hand out one image
+     * object for every frame, overwritten in {@code next()}.
+     *
+     * <p><b>Thread safety.</b> As the other {@code segment} methods: several threads may each run
+     * their own sequence at once (each with its own buffers), and {@link #close()} waits for the
+     * frame in flight; the next frame then throws {@link IllegalStateException}. The iterator and
+     * the consumer are called on the calling thread only.
+     *
+     * @param frames the frames; {@code next()} is called once per frame, after the previous frame's
+     *     consumer call has returned
+     * @param consumer receives (index, frame, result) for every frame
+     * @return the number of frames segmented
+     * @throws InvalidImageException naming the frame's index when it is empty or over the pixel limit
+     *     (the frames before it were segmented and consumed)
+     * @throws InferenceException when the backend fails
+     * @throws E what the consumer threw; no further frame is pulled
+     */
+    public <E extends Exception> long segmentFrames(Iterator<? extends BufferedImage> frames, FrameConsumer<E> consumer)
+            throws InvalidImageException, InferenceException, E {
+        Objects.requireNonNull(frames, "frames");
+        Objects.requireNonNull(consumer, "consumer");
+        FrameBuffers reused = new FrameBuffers();
+        long index = 0;
+        try {
+            while (frames.hasNext()) {
+                BufferedImage frame = Objects.requireNonNull(frames.next(), "frame " + index);
+                long t0 = System.nanoTime();
+                int w = frame.getWidth();
+                int h = frame.getHeight();
+                ImageInput.checkSize("frame " + index, w, h, maxPixels);
+                Segmentation s;
+                if (runsTiled(w, h)) {
+                    s = runTiled(tilesOf(frame), w, h, t0);
+                } else {
+                    reused.chw = ImageInput.toChw(frame, reused.chw);
+                    s = run(List.of(reused.chw), w, h, t0, reused).get(0);
+                }
+                consumer.accept(index, frame, s);
+                index++;
+            }
+        } finally {
+            if (reused.input != null) {
+                giveBack(reused.input);
+            }
+        }
+        return index;
+    }
+
+    /**
+     * The buffers one frame sequence reuses: the frame as float CHW, its copy at the network's size
+     * and the backend's direct input buffer.
+     */
+    private static final class FrameBuffers {
+        float[] chw;
+        float[] scaled;
+        FloatBuffer input;
+
+        float[] scaled(int floats) {
+            if (scaled == null || scaled.length != floats) {
+                scaled = new float[floats];
+            }
+            return scaled;
+        }
+    }
+
+    /**
      * Runs same-sized images (CHW at original size) as one batch; when the network cannot take an
      * image with a side shorter than {@link #minimumSide(ModelCard)}, runs it again enlarged to that.
      */
-    private List<Segmentation> run(List<float[]> chws, int width, int height, long t0)
+    private List<Segmentation> run(List<float[]> chws, int width, int height, long t0, FrameBuffers reused)
             throws InvalidImageException, InferenceException {
         int[] net = sizing.networkSize(width, height);
         try {
-            return run(chws, width, height, net[0], net[1], t0);
+            return run(chws, width, height, net[0], net[1], t0, reused);
         } catch (InferenceException e) {
             if (net[0] >= minimumSide && net[1] >= minimumSide) {
                 throw e;
             }
             LOG.debug("the {}x{} network input failed ({}); enlarged to at least {} pixels a side", net[0], net[1],
                     e.getMessage(), minimumSide);
-            return run(chws, width, height, Math.max(net[0], minimumSide), Math.max(net[1], minimumSide), t0);
+            return run(chws, width, height, Math.max(net[0], minimumSide), Math.max(net[1], minimumSide), t0, reused);
         }
     }
 
-    private List<Segmentation> run(List<float[]> chws, int width, int height, int nw, int nh, long t0)
+    /** One backend run; {@code reused} (or null) holds a frame sequence's buffers, else the shared pool serves. */
+    private List<Segmentation> run(List<float[]> chws, int width, int height, int nw, int nh, long t0, FrameBuffers reused)
             throws InvalidImageException, InferenceException {
         ImageInput.checkSize("network input for the " + width + "x" + height + " image", nw, nh, maxPixels);
         boolean resized = nw != width || nh != height;
@@ -282,22 +358,45 @@ public final class Segmenter implements AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("this Segmenter (model " + model.path() + ") is closed; build a new one");
             }
-            List<float[]> inputs = chws;
-            if (resized) {
-                inputs = new ArrayList<>(n);
-                Bilinear.Axis ya = Bilinear.axis(height, nh);
-                Bilinear.Axis xa = Bilinear.axis(width, nw);
-                for (float[] chw : chws) {
-                    float[] scaled = new float[perImage];
-                    for (int c = 0; c < 3; c++) {
-                        Bilinear.resizeInto(chw, c * width * height, height, width, nh, nw, ya, xa, scaled, c * nw * nh);
+            FloatBuffer buf;
+            if (reused == null) {
+                buf = borrow(n * perImage);
+            } else {
+                if (reused.input == null || reused.input.capacity() < n * perImage) {
+                    if (reused.input != null) {
+                        giveBack(reused.input);
                     }
-                    inputs.add(scaled);
+                    reused.input = borrow(n * perImage);
+                }
+                buf = reused.input;
+            }
+            EngineResult r;
+            long tRun;
+            long tDone;
+            try {
+                buf.clear();
+                for (float[] chw : chws) {
+                    if (resized) {
+                        float[] scaled = reused != null ? reused.scaled(perImage) : new float[perImage];
+                        Bilinear.Axis ya = Bilinear.axis(height, nh);
+                        Bilinear.Axis xa = Bilinear.axis(width, nw);
+                        for (int c = 0; c < 3; c++) {
+                            Bilinear.resizeInto(chw, c * width * height, height, width, nh, nw, ya, xa, scaled, c * nw * nh);
+                        }
+                        buf.put(scaled);
+                    } else {
+                        buf.put(chw);
+                    }
+                }
+                buf.flip();
+                tRun = System.nanoTime();
+                r = engine.run(new InputBatch(buf, n, nh, nw), resized ? outputsResized : outputsAtImageSize);
+                tDone = System.nanoTime();
+            } finally {
+                if (reused == null) {
+                    giveBack(buf);
                 }
             }
-            long tRun = System.nanoTime();
-            EngineResult r = infer(inputs, nw, nh, resized ? outputsResized : outputsAtImageSize);
-            long tDone = System.nanoTime();
             List<Segmentation> results = new ArrayList<>(n);
             int fh = r.featureHeight();
             int fw = r.featureWidth();

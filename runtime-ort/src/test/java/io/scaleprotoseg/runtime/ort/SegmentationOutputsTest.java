@@ -10,13 +10,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.scaleprotoseg.sdk.Backend;
 import io.scaleprotoseg.sdk.Evidence;
+import io.scaleprotoseg.sdk.GroupEvidence;
 import io.scaleprotoseg.sdk.ModelKind;
 import io.scaleprotoseg.sdk.Segmentation;
 import io.scaleprotoseg.sdk.Segmenter;
 import io.scaleprotoseg.sdk.spi.ModelOutput;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -109,6 +112,80 @@ class SegmentationOutputsTest {
             assertEquals(s.classAt(5, 5), explanation.get("classId").asInt());
             assertTrue(explanation.get("groups").get(0).get("prototypes").get(0).has("g"));
             assertNull(explanation.get("groups").get(0).get("prototypes").get(0).get("info"), "patches stay out of JSON");
+        }
+    }
+
+    /** Overlay pixels follow round(image x (1 - alpha) + colour x alpha) per channel whatever the image's type. */
+    @Test
+    void theColourOverlayBlendsEveryImageTypeByItsFormula() throws Exception {
+        Path sps = TestModels.write(TestModels.model(ModelKind.SCALEPROTOSEG, 97), dir, "sps");
+        BufferedImage rgb = ImageFixtures.rgb(TestModels.image(W + 4, H, 6), W + 4, H);
+        List<BufferedImage> bases = new ArrayList<>();
+        for (int type : new int[] {BufferedImage.TYPE_INT_RGB, BufferedImage.TYPE_3BYTE_BGR, BufferedImage.TYPE_INT_ARGB,
+                BufferedImage.TYPE_BYTE_GRAY}) {
+            BufferedImage b = new BufferedImage(W + 4, H, type);
+            b.createGraphics().drawImage(rgb, 0, 0, null);
+            bases.add(copyOf(b, W, H));
+            bases.add(b.getSubimage(4, 0, W, H)); // a view into a larger raster
+        }
+        try (Segmenter seg = Segmenter.builder().model(sps).backend(Backend.ORT_CPU).build()) {
+            Segmentation s = seg.segment(bases.get(0));
+            int[] mask = s.mask();
+            double alpha = 0.3;
+            for (BufferedImage base : bases) {
+                BufferedImage o = s.colorOverlay(base, alpha);
+                String what = "image type " + base.getType() + (base.getRaster().getParent() != null ? " (sub-image)" : "");
+                for (int y = 0; y < H; y++) {
+                    for (int x = 0; x < W; x++) {
+                        int src = base.getRGB(x, y);
+                        int c = s.card().classes().get(mask[y * W + x]).rgb();
+                        int expected = 0;
+                        for (int shift = 16; shift >= 0; shift -= 8) {
+                            int v = (int) Math.round(((src >> shift) & 0xff) * (1 - alpha) + ((c >> shift) & 0xff) * alpha);
+                            expected |= v << shift;
+                        }
+                        assertEquals(expected, o.getRGB(x, y) & 0xffffff, what + " at " + x + "," + y);
+                    }
+                }
+            }
+        }
+    }
+
+    private static BufferedImage copyOf(BufferedImage b, int w, int h) {
+        BufferedImage c = new BufferedImage(w, h, b.getType());
+        c.setData(b.getRaster().createChild(0, 0, w, h, 0, 0, null));
+        return c;
+    }
+
+    /** A class's mean group contribution in the JSON summary is the mean over its pixels of explain()'s contribution. */
+    @Test
+    void theSummarysMeanContributionsAreTheMeansOfThePixelExplanations() throws Exception {
+        Path sps = TestModels.write(TestModels.model(ModelKind.SCALEPROTOSEG, 98), dir, "sps");
+        try (Segmenter seg = Segmenter.builder().model(sps).backend(Backend.ORT_CPU).build()) {
+            Segmentation s = seg.segment(TestModels.image(W, H, 8), W, H);
+            int checked = 0;
+            for (Segmentation.ClassSummary c : s.summary(1000).classes()) {
+                for (Segmentation.GroupSummary g : c.topGroups()) {
+                    double sum = 0;
+                    for (int y = 0; y < H; y++) {
+                        for (int x = 0; x < W; x++) {
+                            if (s.classAt(x, y) != c.id()) {
+                                continue;
+                            }
+                            for (GroupEvidence e : s.explain(x, y).groups()) {
+                                if (e.classId() == g.classId() && e.index() == g.index()) {
+                                    sum += e.contribution();
+                                }
+                            }
+                        }
+                    }
+                    double mean = sum / c.pixels();
+                    assertEquals(mean, g.meanContribution(), 1e-6 * Math.max(1, Math.abs(mean)),
+                            "class " + c.id() + ", group " + g.classId() + ":" + g.index());
+                    checked++;
+                }
+            }
+            assertTrue(checked > 3, "groups compared: " + checked);
         }
     }
 

@@ -177,6 +177,16 @@ class TiledInferenceTest {
             assertArrayEquals(a.logits(), b.logits());
             assertArrayEquals(a.groupActivations(), b.groupActivations());
             assertArrayEquals(a.mask(), c.mask());
+            // frame sequences tile as single images do
+            List<Segmentation> frames = new ArrayList<>();
+            tiled.segmentFrames(List.of(ImageFixtures.rgb(img, w, h), ImageFixtures.rgb(img, w, h)).iterator(),
+                    (index, frame, result) -> frames.add(result));
+            assertEquals(2, frames.size());
+            for (Segmentation f : frames) {
+                assertEquals(a.tiles(), f.tiles());
+                assertArrayEquals(a.mask(), f.mask());
+                assertArrayEquals(a.groupActivations(), f.groupActivations());
+            }
             // the buffer-reading paths (8-bit BGR, ABGR, RGB, ARGB) and the sub-image path (BGR ints) agree
             for (int type : new int[] {BufferedImage.TYPE_3BYTE_BGR, BufferedImage.TYPE_4BYTE_ABGR, BufferedImage.TYPE_INT_RGB,
                 BufferedImage.TYPE_INT_ARGB, BufferedImage.TYPE_INT_BGR}) {

@@ -122,14 +122,18 @@ public final class ImageInput {
      * {@link io.scaleprotoseg.sdk.Images#toRgbChw}: training and serving both call this.
      */
     public static float[] toChw(BufferedImage img) {
-        return toChw(img, new float[3 * img.getWidth() * img.getHeight()]);
+        return toChw(img, null);
     }
 
-    /** {@link #toChw(BufferedImage)} into {@code out} (at least 3*w*h long; reused by tiling), which it returns. */
-    public static float[] toChw(BufferedImage img, float[] out) {
+    /**
+     * As {@link #toChw(BufferedImage)}, into {@code reuse} when it has exactly 3*w*h values (every
+     * value is overwritten), else into a new array; returns the array written.
+     */
+    public static float[] toChw(BufferedImage img, float[] reuse) {
         int w = img.getWidth();
         int h = img.getHeight();
         int plane = w * h;
+        float[] out = reuse != null && reuse.length == 3 * plane ? reuse : new float[3 * plane];
         Raster raster = img.getRaster();
         switch (img.getType()) {
             case BufferedImage.TYPE_3BYTE_BGR:
@@ -247,6 +251,31 @@ public final class ImageInput {
             return;
         }
         toChw(img.getSubimage(x0, y0, w, h), out);
+    }
+
+    /**
+     * Row {@code y} of the image as packed sRGB ({@code 0xRRGGBB}, the alpha byte unspecified), as
+     * {@code getRGB} gives it: read directly for 8-bit BGR and RGB images, through the colour model
+     * otherwise.
+     */
+    public static void rgbRow(BufferedImage img, int y, int[] row) {
+        int w = img.getWidth();
+        Raster raster = img.getRaster();
+        if (isPlainRaster(raster)) {
+            if (img.getType() == BufferedImage.TYPE_3BYTE_BGR && raster.getDataBuffer() instanceof DataBufferByte d) {
+                byte[] data = d.getData();
+                for (int x = 0, p = 3 * y * w; x < w; x++, p += 3) {
+                    row[x] = (data[p + 2] & 0xff) << 16 | (data[p + 1] & 0xff) << 8 | (data[p] & 0xff);
+                }
+                return;
+            }
+            if ((img.getType() == BufferedImage.TYPE_INT_RGB || img.getType() == BufferedImage.TYPE_INT_ARGB)
+                    && raster.getDataBuffer() instanceof DataBufferInt d) {
+                System.arraycopy(d.getData(), y * w, row, 0, w);
+                return;
+            }
+        }
+        img.getRGB(0, y, w, 1, row, 0, w);
     }
 
     /** True when the raster is the whole, unshared buffer (no sub-image offsets). */

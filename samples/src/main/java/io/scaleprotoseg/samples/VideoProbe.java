@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import org.bytedeco.ffmpeg.avcodec.AVCodecParameters;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.avformat.AVInputFormat;
@@ -64,12 +65,18 @@ record VideoProbe(Path file, String format, String codec, int width, int height,
         }
         FfmpegLog.install();
         FfmpegLog.reset();
+        // before FFmpeg opens it: opening a playlist already reads what it lists
+        String[] sniffed = sniff(file, true);
+        if (sniffed != null) {
+            refuseReferencing(file, sniffed[0], sniffed[1]);
+        }
         AVFormatContext oc = new AVFormatContext(null);
         try {
             int ret = avformat.avformat_open_input(oc, url(file), null, null);
             if (ret < 0) {
                 throw unopenable(file);
             }
+            refuseReferencing(file, oc.iformat().name().getString(), formatName(oc.iformat()));
             if (avformat.avformat_find_stream_info(oc, (PointerPointer<?>) null) < 0) {
                 throw new VideoInputException(file, Problem.TRUNCATED, file + " is a " + formatName(oc.iformat())
                         + " file whose streams FFmpeg cannot read: it is truncated or damaged" + FfmpegLog.quoted());
@@ -149,6 +156,34 @@ record VideoProbe(Path file, String format, String codec, int width, int height,
 
     /** The container FFmpeg recognises from the content alone (no file name), or null. */
     private static String containerOf(Path file) throws IOException {
+        String[] f = sniff(file, false);
+        return f == null ? null : f[1];
+    }
+
+    /**
+     * FFmpeg demuxers that read other files or addresses named inside the input (playlists, concat
+     * lists, manifests, session descriptions, image sequences): a video given to {@code segment} must
+     * be the video itself, so that a crafted input cannot make FFmpeg read what it lists.
+     */
+    static final Set<String> REFERENCING_DEMUXERS = Set.of("hls", "concat", "dash", "imf", "sdp", "rtp", "rtsp", "image2",
+            "webm_dash_manifest");
+
+    /** Refuses a demuxer of {@link #REFERENCING_DEMUXERS} (its name may be a comma-separated list). */
+    private static void refuseReferencing(Path file, String rawName, String displayName) {
+        for (String n : rawName.split(",")) {
+            if (REFERENCING_DEMUXERS.contains(n.strip())) {
+                throw new VideoInputException(file, Problem.NOT_A_VIDEO, file + " is a " + displayName + ", which lists other "
+                        + "files or addresses for FFmpeg to read; segment takes a video file itself, not a playlist, list or "
+                        + "manifest (convert it to one video file first)");
+            }
+        }
+    }
+
+    /**
+     * {raw demuxer name, display name} of the container recognised from the content (and, with
+     * {@code withName}, the file name, as opening the file will), or null.
+     */
+    private static String[] sniff(Path file, boolean withName) throws IOException {
         byte[] head;
         try (InputStream in = Files.newInputStream(file)) {
             head = in.readNBytes(PROBE_BYTES);
@@ -157,7 +192,7 @@ record VideoProbe(Path file, String format, String codec, int width, int height,
             return null;
         }
         try (BytePointer buf = new BytePointer((long) head.length + PROBE_PADDING);
-                BytePointer name = new BytePointer("")) {
+                BytePointer name = new BytePointer(withName ? url(file) : "")) {
             buf.zero();
             buf.put(head, 0, head.length);
             AVProbeData pd = new AVProbeData();
@@ -165,7 +200,7 @@ record VideoProbe(Path file, String format, String codec, int width, int height,
             int[] score = new int[1];
             AVInputFormat f = avformat.av_probe_input_format3(pd, 1, score);
             pd.close();
-            return f == null || f.isNull() || score[0] < SURE_SCORE ? null : formatName(f);
+            return f == null || f.isNull() || score[0] < SURE_SCORE ? null : new String[] {f.name().getString(), formatName(f)};
         }
     }
 

@@ -205,6 +205,25 @@ class SegmentVideoTest {
     }
 
     @Test
+    void playlistsAndListsThatNameOtherFilesAreRefusedBeforeFfmpegOpensThem() throws IOException {
+        // an HLS playlist and a concat list naming the test video: FFmpeg would read it (or any file) through them
+        Path m3u8 = Files.writeString(dir.resolve("list.m3u8"), "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n"
+                + "#EXTINF:2.0,\n" + video.toAbsolutePath() + "\n#EXT-X-ENDLIST\n", StandardCharsets.UTF_8);
+        Path concat = Files.writeString(dir.resolve("list.ffconcat"), "ffconcat version 1.0\nfile '" + video.toAbsolutePath()
+                + "'\n", StandardCharsets.UTF_8);
+        for (Path list : List.of(m3u8, concat)) {
+            VideoInputException e = assertThrows(VideoInputException.class, () -> VideoProbe.of(list));
+            assertEquals(Problem.NOT_A_VIDEO, e.problem());
+            assertTrue(e.getMessage().contains("which lists other files or addresses for FFmpeg to read"), e.getMessage());
+            Path out = dir.resolve("out-" + list.getFileName());
+            Cli.Result r = Cli.run("segment", "--model", colour, "--input", list, "--out", out, "--backend", "ort-cpu");
+            assertEquals(1, r.exit(), r::toString);
+            assertTrue(r.err().contains(list.toString()), "names the file: " + r);
+            assertEquals(List.of(), listing(out), "the listed video is not segmented: " + r);
+        }
+    }
+
+    @Test
     void aFileThatIsNoVideoIsRefused() throws IOException {
         refused(Files.writeString(dir.resolve("notes.mp4"), "these are notes, not a video\n", StandardCharsets.UTF_8),
                 Problem.NOT_A_VIDEO, "is not a video: its content matches no container format FFmpeg reads");

@@ -161,8 +161,11 @@ public final class TilingRunner {
         }
         double mw = median(tw);
         double mt = median(tt);
-        System.out.printf(Locale.ROOT, "%dx%d (%.1f MP) from %s, %d rounds interleaved, %s: %d tiles%n", width, height, mp,
-                source.getFileName(), rounds, tiled, n);
+        io.scaleprotoseg.sdk.internal.TileStitcher layout = new io.scaleprotoseg.sdk.internal.TileStitcher(width, height,
+                tiled.tileSize(), tiled.overlap());
+        double held = layout.tiles() * (double) layout.tileWidth() * layout.tileHeight() / (width * (double) height);
+        System.out.printf(Locale.ROOT, "%dx%d (%.1f MP) from %s, %d rounds interleaved, %s: %d tiles holding %.2fx the "
+                + "image's pixels%n", width, height, mp, source.getFileName(), rounds, tiled, n, held);
         System.out.printf(Locale.ROOT, "whole image: median %.2f s (%.3f s/MP); tiled: median %.2f s (%.3f s/MP); "
                 + "tiled / whole = %.2f%n", mw, mw / mp, mt, mt / mp, mt / mw);
     }

@@ -58,7 +58,9 @@ public final class InputSizing {
      *
      * <p><b>Placement.</b> Along each axis, n = ceil((side - overlap) / (tileSize - overlap)) tiles are
      * spread evenly from edge to edge, so neighbours overlap by at least {@code overlap} pixels. Tiles
-     * run one at a time through one engine shape; memory is that of one tile plus the result.
+     * run one at a time through one engine shape; memory is that of one tile plus the result. Time
+     * follows the pixels the tiles hold, {@code (nx * tile / width) * (ny * tile / height)} times the
+     * image's: a tile that divides the image with little to spare is cheapest.
      *
      * <p><b>Stitching</b> happens on a feature grid over the whole image with the tiles' cell density.
      * Each grid cell takes, from every tile whose extent holds the cell's centre, that tile's nearest

@@ -118,9 +118,9 @@ public final class BatchRunner {
             }
             System.out.printf(Locale.ROOT, "%s, %d images of %dx%d, GROUPS evidence, %d threads, %d rounds%n",
                     model.getFileName(), count, width, height, BenchModels.threads(threads), rounds);
-            double base = median(perSecond[0]);
+            double base = BenchModels.median(perSecond[0]);
             for (int k = 0; k < batches.length; k++) {
-                double m = median(perSecond[k]);
+                double m = BenchModels.median(perSecond[k]);
                 System.out.printf(Locale.ROOT, "batch %2d: %8.2f images/s (%.2fx batch %d)%n", batches[k], m, m / base,
                         batches[0]);
             }
@@ -131,9 +131,4 @@ public final class BatchRunner {
         }
     }
 
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
 }

@@ -115,7 +115,15 @@ public final class BenchModels {
         return out;
     }
 
-    /** Threads: {@code n > 0} as given, 0 = every available processor. */
+    /** The median of {@code v} (the mean of the two middle values for an even count); {@code v} is not changed. */
+    public static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+
+        /** Threads: {@code n > 0} as given, 0 = every available processor. */
     public static int threads(int n) {
         return n > 0 ? n : Runtime.getRuntime().availableProcessors();
     }

@@ -77,7 +77,7 @@ public final class SparkThroughput {
                 }
             }
             lines.add(String.format(Locale.ROOT, "%-38s %7.2f images/s  (median of %d passes, %.2f s each)",
-                    "single-JVM loop, " + (threads == 1 ? "1 thread" : "all cores (intra-op)"), n / median(t), rounds, median(t)));
+                    "single-JVM loop, " + (threads == 1 ? "1 thread" : "all cores (intra-op)"), n / BenchModels.median(t), rounds, BenchModels.median(t)));
         }
         for (int cores : new int[] {1, 2}) {
             ExecutorSegmenters.closeAll();
@@ -96,7 +96,7 @@ public final class SparkThroughput {
                     t[r] = (System.nanoTime() - t0) / 1e9;
                 }
                 lines.add(String.format(Locale.ROOT, "%-38s %7.2f images/s  (median of %d passes, %.2f s each; first job %.2f s)",
-                        "spark local[" + cores + "], 1 thread/task", n / median(t), rounds, median(t), cold));
+                        "spark local[" + cores + "], 1 thread/task", n / BenchModels.median(t), rounds, BenchModels.median(t), cold));
             } finally {
                 spark.stop();
             }
@@ -141,9 +141,4 @@ public final class SparkThroughput {
         return n;
     }
 
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        java.util.Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
 }

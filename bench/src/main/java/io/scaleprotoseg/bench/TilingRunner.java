@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
@@ -159,8 +158,8 @@ public final class TilingRunner {
                 (w ? tw : tt)[r] = s;
             }
         }
-        double mw = median(tw);
-        double mt = median(tt);
+        double mw = BenchModels.median(tw);
+        double mt = BenchModels.median(tt);
         io.scaleprotoseg.sdk.internal.TileStitcher layout = new io.scaleprotoseg.sdk.internal.TileStitcher(width, height,
                 tiled.tileSize(), tiled.overlap());
         double held = layout.tiles() * (double) layout.tileWidth() * layout.tileHeight() / (width * (double) height);
@@ -170,11 +169,6 @@ public final class TilingRunner {
                 + "tiled / whole = %.2f%n", mw, mw / mp, mt, mt / mp, mt / mw);
     }
 
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
 
     private static List<Path> pngs(Path dir) throws IOException {
         List<Path> out = new ArrayList<>();

@@ -187,7 +187,7 @@ public final class VideoRunner {
             double[] vf = rounds.stream().mapToDouble(rp -> rp[0].framesPerSecond()).toArray();
             double[] pf = rounds.stream().mapToDouble(rp -> rp[1].framesPerSecond()).toArray();
             out.printf(Locale.ROOT, "median: video %.2f frames/s, png %.2f frames/s, video/png %.3f (min %.3f, max %.3f over %d "
-                    + "rounds)%n", median(vf), median(pf), median(ratios), Arrays.stream(ratios).min().orElse(0),
+                    + "rounds)%n", BenchModels.median(vf), BenchModels.median(pf), BenchModels.median(ratios), Arrays.stream(ratios).min().orElse(0),
                     Arrays.stream(ratios).max().orElse(0), ratios.length);
             out.println("ms per frame by stage (median over rounds):");
             stages(out, "video", VIDEO_STAGES, rounds, 0);
@@ -200,21 +200,15 @@ public final class VideoRunner {
         double sum = 0;
         for (int s = 0; s < stageNames.length; s++) {
             int stage = s;
-            double ms = median(rounds.stream().mapToDouble(rp -> rp[which].msPerFrame(stage)).toArray());
+            double ms = BenchModels.median(rounds.stream().mapToDouble(rp -> rp[which].msPerFrame(stage)).toArray());
             sum += ms;
             sb.append(String.format(Locale.ROOT, "  %s %.2f", stageNames[s], ms));
         }
-        double wall = median(rounds.stream().mapToDouble(rp -> 1000.0 / rp[which].framesPerSecond()).toArray());
+        double wall = BenchModels.median(rounds.stream().mapToDouble(rp -> 1000.0 / rp[which].framesPerSecond()).toArray());
         sb.append(String.format(Locale.ROOT, "  (sum %.2f, wall %.2f)", sum, wall));
         out.println(sb);
     }
 
-    static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-    }
 
     private static Path randomModel(Path dir) throws IOException {
         Path p = dir.resolve("random-scaleprotoseg.onnx");

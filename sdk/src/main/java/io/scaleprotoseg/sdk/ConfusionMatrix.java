@@ -106,6 +106,11 @@ public final class ConfusionMatrix implements Serializable {
 
     /** IoU of each class; NaN where the class is neither labelled nor predicted. */
     public double[] iou() {
+        return iou(counts, classes);
+    }
+
+    /** {@link #iou()} of row-major C x C counts (for {@link PartAudit}'s matrices without a part). */
+    static double[] iou(long[] counts, int classes) {
         double[] out = new double[classes];
         for (int c = 0; c < classes; c++) {
             long tp = counts[c * classes + c];
@@ -123,9 +128,14 @@ public final class ConfusionMatrix implements Serializable {
 
     /** Mean IoU over classes with a non-empty union (0 when there is none). */
     public double meanIou() {
+        return meanIou(counts, classes);
+    }
+
+    /** {@link #meanIou()} of row-major C x C counts. */
+    static double meanIou(long[] counts, int classes) {
         double sum = 0;
         int n = 0;
-        for (double v : iou()) {
+        for (double v : iou(counts, classes)) {
             if (!Double.isNaN(v)) {
                 sum += v;
                 n++;

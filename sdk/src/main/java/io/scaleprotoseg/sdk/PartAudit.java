@@ -268,7 +268,7 @@ public final class PartAudit implements Serializable {
 
     /** The model's mIoU on the labelled images (NaN without labels or images). */
     public double baseMeanIou() {
-        return images == 0 || !labelled ? Double.NaN : meanIou(baseConfusion);
+        return images == 0 || !labelled ? Double.NaN : ConfusionMatrix.meanIou(baseConfusion, classes);
     }
 
     /** Every prototype (channel order) and then every group (card order) with its figures. */
@@ -285,29 +285,8 @@ public final class PartAudit implements Serializable {
                 without[k] += p.confusion[k];
             }
             out.add(new Part(p.prototypeId, p.group, p.classId, p.scale, p.decisive.clone(), classPixels.clone(), mean,
-                    Double.isNaN(base) ? Double.NaN : meanIou(without) - base, List.copyOf(p.top)));
+                    Double.isNaN(base) ? Double.NaN : ConfusionMatrix.meanIou(without, classes) - base, List.copyOf(p.top)));
         }
         return out;
-    }
-
-    /** Mean IoU over classes with a non-empty union, as {@code eval} computes it. */
-    private double meanIou(long[] cm) {
-        double sum = 0;
-        int n = 0;
-        for (int c = 0; c < classes; c++) {
-            long tp = cm[c * classes + c];
-            long row = 0;
-            long col = 0;
-            for (int k = 0; k < classes; k++) {
-                row += cm[c * classes + k];
-                col += cm[k * classes + c];
-            }
-            long union = row + col - tp;
-            if (union > 0) {
-                sum += (double) tp / union;
-                n++;
-            }
-        }
-        return n == 0 ? 0 : sum / n;
     }
 }

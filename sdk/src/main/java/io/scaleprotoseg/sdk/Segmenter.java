@@ -355,9 +355,7 @@ public final class Segmenter implements AutoCloseable {
         int perImage = 3 * nw * nh;
         lifecycle.readLock().lock();
         try {
-            if (closed) {
-                throw new IllegalStateException("this Segmenter (model " + model.path() + ") is closed; build a new one");
-            }
+            requireOpen();
             FloatBuffer buf;
             if (reused == null) {
                 buf = borrow(n * perImage);
@@ -422,6 +420,13 @@ public final class Segmenter implements AutoCloseable {
         }
     }
 
+    /** Throws when closed; the caller holds the lifecycle read lock. */
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("this Segmenter (model " + model.path() + ") is closed; build a new one");
+        }
+    }
+
     /** Runs same-sized network inputs as one batch through a pooled direct buffer; the caller holds the lifecycle lock. */
     private EngineResult infer(List<float[]> inputs, int nw, int nh, Set<ModelOutput> outputs) throws InferenceException {
         FloatBuffer buf = borrow(inputs.size() * 3 * nw * nh);
@@ -474,9 +479,7 @@ public final class Segmenter implements AutoCloseable {
         float[] chw = new float[3 * tw * th];
         lifecycle.readLock().lock();
         try {
-            if (closed) {
-                throw new IllegalStateException("this Segmenter (model " + model.path() + ") is closed; build a new one");
-            }
+            requireOpen();
             for (int y0 : st.ys()) {
                 for (int x0 : st.xs()) {
                     pixels.chw(x0, y0, tw, th, chw);

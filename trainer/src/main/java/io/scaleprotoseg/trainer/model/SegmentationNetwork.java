@@ -99,8 +99,10 @@ public final class SegmentationNetwork {
         NDManager m = pixels.getManager();
         NDArray mean = OwnedTensors.of(m, MEAN, new Shape(1, 3, 1, 1));
         NDArray std = OwnedTensors.of(m, STD, new Shape(1, 3, 1, 1));
-        NDArray x = pixels.sub(mean).div(std);
-        NDArray a = aspp(backbone(config.backbone(), x));
+        NDArray centred = pixels.sub(mean);
+        NDArray x = centred.div(std);
+        centred.close();
+        NDArray a = trunk(x);
         if (config.mscScales().isEmpty()) {
             return head(a);
         }
@@ -117,12 +119,21 @@ public final class SegmentationNetwork {
                 continue;
             }
             NDArray xs = BilinearResize.resize(x, (int) Math.floor(full.get(2) * f), (int) Math.floor(full.get(3) * f), f);
-            NDArray as = aspp(backbone(config.backbone(), xs));
+            NDArray as = trunk(xs);
+            xs.close();
             perScale.add(head(as));
             fused = fused.maximum(BilinearResize.resize(as, h1, w1, Double.NaN));
         }
         Outputs o = head(fused);
         return new Outputs(o.features(), o.z(), o.distances(), o.activations(), o.groups(), o.logits(), perScale);
+    }
+
+    /** Backbone and ASPP; the backbone's output is closed once the ASPP has read it. */
+    private NDArray trunk(NDArray x) {
+        NDArray f = backbone(config.backbone(), x);
+        NDArray a = aspp(f);
+        f.close();
+        return a;
     }
 
     /** The head on pre-sigmoid ASPP features: sigmoid, distances, g, groups, last layer. */
@@ -187,31 +198,65 @@ public final class SegmentationNetwork {
         return run(ops, x, new HashMap<>());
     }
 
-    /** Interprets the backbone ops. */
+    /**
+     * Interprets the backbone ops. Each intermediate array is closed as soon as the next op has
+     * consumed it: autograd holds its own reference to what the backward pass needs (a
+     * convolution's input, a ReLU's output), and everything else (a convolution's raw output, the
+     * batch-norm products, the residual sums) would otherwise stay allocated until the update's
+     * memory scope closes, about doubling the activation memory of a step (measured with
+     * {@code TrainingRunner}). The input {@code x} and arrays saved for a later op are left open.
+     */
     private NDArray run(List<BackboneOp> ops, NDArray x, Map<String, NDArray> saved) {
         NDArray y = x;
         for (BackboneOp op : ops) {
+            NDArray next;
             if (op instanceof BackboneOp.Conv c) {
-                y = conv(c, y);
+                next = conv(c, y);
             } else if (op instanceof BackboneOp.Save s) {
                 saved.put(s.slot(), y);
+                continue;
             } else if (op instanceof BackboneOp.UpsampleConcat u) {
                 NDArray skip = saved.get(u.slot());
                 NDArray up = BilinearResize.resize(y, (int) skip.getShape().get(2), (int) skip.getShape().get(3), Double.NaN);
-                y = NDArrays.concat(new NDList(up, skip), 1);
+                next = NDArrays.concat(new NDList(up, skip), 1);
+                up.close();
             } else if (op instanceof BackboneOp.MaxPool p) {
-                y = Pool.maxPool2d(y, new Shape(p.kernel(), p.kernel()), new Shape(p.stride(), p.stride()),
+                next = Pool.maxPool2d(y, new Shape(p.kernel(), p.kernel()), new Shape(p.stride(), p.stride()),
                         new Shape(p.padding(), p.padding()), p.ceilMode());
             } else if (op instanceof BackboneOp.Residual r) {
                 NDArray body = run(r.body(), y, saved);
                 NDArray skip = r.shortcut().isEmpty() ? y : run(r.shortcut(), y, saved);
-                y = body.add(skip);
-                if (r.relu()) {
-                    y = Activation.relu(y);
+                NDArray sum = body.add(skip);
+                body.close();
+                if (skip != y) {
+                    skip.close();
                 }
+                if (r.relu()) {
+                    next = Activation.relu(sum);
+                    sum.close();
+                } else {
+                    next = sum;
+                }
+            } else {
+                continue;
             }
+            release(y, x, saved);
+            y = next;
         }
         return y;
+    }
+
+    /** Closes {@code a} unless it is the caller's input or saved for a later op. */
+    private static void release(NDArray a, NDArray input, Map<String, NDArray> saved) {
+        if (a == input) {
+            return;
+        }
+        for (NDArray s : saved.values()) {
+            if (s == a) {
+                return;
+            }
+        }
+        a.close();
     }
 
     private NDArray conv(BackboneOp.Conv c, NDArray x) {
@@ -220,10 +265,17 @@ public final class SegmentationNetwork {
         NDArray y = Conv2d.conv2d(x, w, b, new Shape(c.stride(), c.stride()), new Shape(c.padding(), c.padding()),
                 new Shape(c.dilation(), c.dilation()), 1).singletonOrThrow();
         if (c.bn() != null) {
+            // in place: the convolution's backward pass needs its input and weight, not its output,
+            // and the product's needs only the constant scale, so no copy of the output is kept
             NDArray[] affine = batchNorm(c.bn());
-            y = y.mul(affine[0]).add(affine[1]);
+            y.muli(affine[0]).addi(affine[1]);
         }
-        return c.relu() ? Activation.relu(y) : y;
+        if (!c.relu()) {
+            return y;
+        }
+        NDArray r = Activation.relu(y);
+        y.close();
+        return r;
     }
 
     /** Frozen batch norm as y * s + t, s = gamma / sqrt(var + eps), t = beta - mean * s (METHOD.md 1.1). */

@@ -1,6 +1,7 @@
 package io.scaleprotoseg.trainer.optim;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -12,7 +13,9 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.ToDoubleFunction;
@@ -58,32 +61,36 @@ public final class Adam implements AutoCloseable {
             zeroGradients(params);
             return false;
         }
-        try (NDManager scratch = manager.newSubManager()) {
-            for (String name : params.names()) {
-                NDArray w = params.get(name);
-                if (!w.hasGradient()) {
-                    continue;
-                }
+        for (String name : params.names()) {
+            NDArray w = params.get(name);
+            if (!w.hasGradient()) {
+                continue;
+            }
+            // one scope per parameter: its temporaries are freed before the next parameter's are made,
+            // so the step's extra memory is a few copies of the largest parameter, not of all of them
+            try (NDManager scratch = manager.newSubManager()) {
                 NDArray grad = w.getGradient();
                 grad.attach(scratch);
                 ParamGroup group = params.group(name);
                 double lr = learningRate.applyAsDouble(group);
                 if (lr > 0) {
+                    // the arithmetic of PyTorch's Adam, operation for operation; the in-place forms
+                    // (addi, muli, divi) compute the same values as the plain ones without new arrays
                     NDArray g = grad.mul(gradientScale);
                     if (group.weightDecay() && weightDecay > 0) {
-                        g = g.add(local(scratch, w.mul(weightDecay)));
+                        g.addi(local(scratch, w.mul(weightDecay)));
                     }
                     NDArray m = firstMoment.computeIfAbsent(name, k -> manager.zeros(w.getShape()));
                     NDArray v = secondMoment.computeIfAbsent(name, k -> manager.zeros(w.getShape()));
                     int t = steps.merge(name, 1, Integer::sum);
-                    m.muli(BETA1).addi(g.mul(1 - BETA1));
-                    v.muli(BETA2).addi(g.square().mul(1 - BETA2));
+                    v.muli(BETA2).addi(g.square().muli(1 - BETA2));
+                    m.muli(BETA1).addi(g.muli(1 - BETA1));
                     double bc1 = 1 - Math.pow(BETA1, t);
                     double bc2 = 1 - Math.pow(BETA2, t);
                     // every temporary starts from a scratch-owned array (or is attached there), so
                     // closing the scratch manager frees it: DJL attaches a result to its first operand's manager
-                    NDArray denominator = local(scratch, v.div(bc2)).sqrt().add(EPS);
-                    NDArray update = local(scratch, m.div(bc1)).div(denominator).mul(lr);
+                    NDArray denominator = local(scratch, v.div(bc2)).sqrt().addi(EPS);
+                    NDArray update = local(scratch, m.div(bc1)).divi(denominator).muli(lr);
                     w.subi(update);
                 }
                 grad.subi(grad);
@@ -118,6 +125,8 @@ public final class Adam implements AutoCloseable {
     /** The first parameter whose gradient holds a NaN or infinity, or null when all are finite. */
     public static String firstNonFiniteGradient(ParameterSet params) {
         try (NDManager scratch = params.manager().newSubManager()) {
+            List<String> names = new ArrayList<>();
+            NDList extremes = new NDList();
             for (String name : params.names()) {
                 NDArray w = params.get(name);
                 if (!w.hasGradient()) {
@@ -125,12 +134,31 @@ public final class Adam implements AutoCloseable {
                 }
                 NDArray g = w.getGradient();
                 g.attach(scratch);
-                if (g.isNaN().logicalOr(g.isInfinite()).any().getBoolean()) {
-                    return name;
+                if (g.size() == 0) {
+                    continue;
+                }
+                // a tensor's max and min are NaN when an element is NaN (PyTorch's reductions
+                // propagate it) and infinite when an element is: two reductions without a
+                // full-size temporary, and one read back to Java for all parameters
+                names.add(name);
+                extremes.add(g.max());
+                extremes.add(g.min());
+            }
+            if (names.isEmpty()) {
+                return null;
+            }
+            NDArray all = NDArrays.stack(extremes);
+            if (!all.isNaN().logicalOr(all.isInfinite()).any().getBoolean()) {
+                return null;
+            }
+            float[] values = all.toFloatArray();
+            for (int i = 0; i < values.length; i++) {
+                if (!Float.isFinite(values[i])) {
+                    return names.get(i / 2);
                 }
             }
+            return null;
         }
-        return null;
     }
 
     /** Writes moments and step counts. */

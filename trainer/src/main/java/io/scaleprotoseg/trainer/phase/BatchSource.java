@@ -6,7 +6,9 @@ import io.scaleprotoseg.trainer.data.Sample;
 import io.scaleprotoseg.trainer.data.SegmentationDataset;
 import io.scaleprotoseg.trainer.random.SeedStreams;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -26,6 +28,8 @@ public final class BatchSource {
     private final ExecutorService workers;
     private int cachedEpoch = -1;
     private int[] cachedPermutation;
+    /** Samples asked for by {@link #prefetch} and not yet taken, by run sample number. */
+    private final Map<Long, Future<Sample>> pending = new HashMap<>();
 
     public BatchSource(SegmentationDataset data, Augmentation augmentation, long seed, ExecutorService workers) {
         if (data.size() == 0) {
@@ -44,10 +48,13 @@ public final class BatchSource {
     /** The batch whose first sample is run sample number {@code first}. */
     public Batch batch(long first, int size) throws DatasetException {
         List<Future<Sample>> futures = new ArrayList<>();
-        for (int i = 0; i < size; i++) {
-            long n = first + i;
-            int index = imageOf(n);
-            futures.add(workers.submit(() -> augmentation.apply(data.get(index), stream(n))));
+        synchronized (pending) {
+            for (int i = 0; i < size; i++) {
+                Future<Sample> f = pending.remove(first + i);
+                futures.add(f != null ? f : submit(first + i));
+            }
+            // samples prefetched for a batch that was not asked for (a phase ended) are dropped
+            pending.keySet().removeIf(n -> n < first);
         }
         List<Sample> samples = new ArrayList<>();
         try {
@@ -75,6 +82,23 @@ public final class BatchSource {
             ids[i] = s.id();
         }
         return new Batch(size, w, h, pixels, labels, ids);
+    }
+
+    /**
+     * Starts augmenting the batch whose first sample is {@code first} on the worker threads, so that
+     * a later {@link #batch} of it does not wait; the result is the same either way.
+     */
+    public void prefetch(long first, int size) {
+        synchronized (pending) {
+            for (int i = 0; i < size; i++) {
+                pending.computeIfAbsent(first + i, this::submit);
+            }
+        }
+    }
+
+    private Future<Sample> submit(long n) {
+        int index = imageOf(n);
+        return workers.submit(() -> augmentation.apply(data.get(index), stream(n)));
     }
 
     /** The data-set index of run sample number {@code n}. */

@@ -110,18 +110,37 @@ public final class StageObjective {
      */
     public Terms compute(SegmentationNetwork net, SegmentationNetwork.Outputs out, int[] labels, int size, int width,
             int height) {
-        List<SegmentationNetwork.Outputs> outputs = new ArrayList<>();
-        outputs.add(out);
-        outputs.addAll(out.scales());
+        return compute(net, out, labelGrids(out, labels, size, width, height));
+    }
+
+    /**
+     * The labels of a batch downsampled (centre-nearest, METHOD.md 2) to the grid of each of
+     * {@code out}'s outputs, keyed by grid height and width; outputs that share a grid (x1 and the
+     * fused output) share one array. Pure Java, apart from {@link #compute(SegmentationNetwork,
+     * SegmentationNetwork.Outputs, Map)} so that the trainer's {@link StepProfile} tells the two apart.
+     */
+    public static Map<Shape, int[]> labelGrids(SegmentationNetwork.Outputs out, int[] labels, int size, int width,
+            int height) {
+        Map<Shape, int[]> grids = new HashMap<>();
+        for (SegmentationNetwork.Outputs o : withScales(out)) {
+            Shape shape = o.logits().getShape();
+            grids.computeIfAbsent(new Shape(shape.get(2), shape.get(3)), k -> labelsAt(labels, size, width, height, shape));
+        }
+        return grids;
+    }
+
+    /** The objective of {@code out} against the label grids {@link #labelGrids} made for it. */
+    public Terms compute(SegmentationNetwork net, SegmentationNetwork.Outputs out, Map<Shape, int[]> grids) {
+        List<SegmentationNetwork.Outputs> outputs = withScales(out);
         NDManager m = out.logits().getManager();
         NDArray ce = null;
         NDArray div = null;
-        // the x1 and fused outputs share a grid: downsample the labels once per grid
-        Map<Shape, int[]> grids = new HashMap<>();
         for (SegmentationNetwork.Outputs o : outputs) {
             Shape shape = o.logits().getShape();
-            int[] grid = grids.computeIfAbsent(new Shape(shape.get(2), shape.get(3)),
-                    k -> labelsAt(labels, size, width, height, shape));
+            int[] grid = grids.get(new Shape(shape.get(2), shape.get(3)));
+            if (grid == null) {
+                throw new IllegalArgumentException("no label grid for an output of shape " + shape);
+            }
             NDArray ceO = CrossEntropyLoss.compute(o.logits(), grid, ignore);
             ce = ce == null ? ceO : ce.add(ceO);
             if (kind == Kind.DIVERSITY) {
@@ -164,6 +183,14 @@ public final class StageObjective {
                 break;
         }
         return new Terms(total, terms);
+    }
+
+    /** The output and, with multi-scale input, each input scale's output. */
+    private static List<SegmentationNetwork.Outputs> withScales(SegmentationNetwork.Outputs out) {
+        List<SegmentationNetwork.Outputs> outputs = new ArrayList<>();
+        outputs.add(out);
+        outputs.addAll(out.scales());
+        return outputs;
     }
 
     /** The labels downsampled (centre-nearest, METHOD.md 2) to the grid of an output of shape [B, C, h, w]. */

@@ -97,6 +97,8 @@ public final class Trainer {
     private boolean referenceNewGroups;
     /** The open metrics log of {@link #run}, whose length each checkpoint records. */
     private MetricsLog log;
+    /** Where update time goes ({@link #profile}); a private one nobody reads when none was given. */
+    private StepProfile profile = new StepProfile(Phase.DONE, 0);
 
     /**
      * @param imagenetWeights torchvision-layout backbone weights, or null for random initialisation
@@ -144,6 +146,15 @@ public final class Trainer {
     public Trainer startFrom(ReferenceModel model, boolean newGroups) {
         this.reference = model;
         this.referenceNewGroups = newGroups;
+        return this;
+    }
+
+    /**
+     * Records where the time of each update goes into {@code p} (for benchmarks; costs two clock
+     * reads per part). Returns this.
+     */
+    public Trainer profile(StepProfile p) {
+        this.profile = p;
         return this;
     }
 
@@ -353,6 +364,7 @@ public final class Trainer {
         int perUpdate = cfg.batchSize() * cfg.iterationSize();
         while (phaseStep < total) {
             int step = phaseStep;
+            long started = System.nanoTime();
             long update = schedule.updatesBefore(phase) + step;
             // an update whose loss or gradient is not finite is computed again from the same batches
             // before it is given up (see RECOMPUTATIONS)
@@ -361,16 +373,22 @@ public final class Trainer {
             int recomputed = 0;
             for (int attempt = 0; attempt <= RECOMPUTATIONS; attempt++) {
                 recomputed = attempt;
-                terms = accumulateGradients(net, objective, source, update * perUpdate, base);
+                terms = accumulateGradients(net, objective, source, update * perUpdate, step == total - 1, base);
+                long optimiser = System.nanoTime();
+                boolean stepped = false;
                 if (terms == null) {
                     nonFinite = "loss";
                     Adam.zeroGradients(net.params());
                 } else if (adam.step(net.params(), g -> schedule.learningRate(phase, g, step), (float) cfg.weightDecay(),
                         1f / cfg.iterationSize())) {
                     nonFinite = null;
-                    break;
+                    stepped = true;
                 } else {
                     nonFinite = "gradient of " + adam.lastNonFinite();
+                }
+                profile.add(StepProfile.Part.OPTIMISER, System.nanoTime() - optimiser);
+                if (stepped) {
+                    break;
                 }
             }
             if (nonFinite == null) {
@@ -389,6 +407,7 @@ public final class Trainer {
                             + " earlier checkpoint");
                 }
             }
+            long bookkeeping = System.nanoTime();
             if (groupPhase) {
                 GroupLayer.project(net, cfg.network().groupsPerClass());
             }
@@ -396,7 +415,10 @@ public final class Trainer {
             Map<String, Double> values = new LinkedHashMap<>(terms);
             values.put("lr", schedule.learningRate(phase, groupPhase ? ParamGroup.GROUP_WEIGHTS
                     : objective.kind() == StageObjective.Kind.FINETUNE ? ParamGroup.LAST_LAYER : ParamGroup.ASPP_WEIGHT, step));
+            // the listener's callback and validation runs are not part of the update's profile
+            long outside = System.nanoTime();
             listener.stepFinished(phase, phaseStep, total, values);
+            long excluded = System.nanoTime() - outside;
             Map<String, Object> record = new LinkedHashMap<>();
             record.put("phase", phase.name().toLowerCase(Locale.ROOT));
             record.put("step", phaseStep);
@@ -410,11 +432,16 @@ public final class Trainer {
             }
             log.write(record);
             if (cfg.evalEvery() > 0 && phaseStep % cfg.evalEvery() == 0 && phaseStep < total) {
+                outside = System.nanoTime();
                 evaluate(net, log, base, adam);
+                excluded += System.nanoTime() - outside;
             }
             if (phaseStep % cfg.checkpointEvery() == 0 && phaseStep < total) {
                 save(runDir.last(), net, adam);
             }
+            long ended = System.nanoTime();
+            profile.add(StepProfile.Part.BOOKKEEPING, ended - bookkeeping - excluded);
+            profile.endUpdate(phase, ended - started - excluded);
         }
         evaluate(net, log, base, adam);
         advance(adam, net);
@@ -423,25 +450,50 @@ public final class Trainer {
     /**
      * Runs the forward and backward passes of one update's micro-batches (run samples from
      * {@code firstSample} on), accumulating the gradients; returns each term's mean over the
-     * micro-batches, or null as soon as a micro-batch's total is not finite.
+     * micro-batches, or null as soon as a micro-batch's total is not finite. With {@code lastOfPhase} the
+     * batch after the update is not prefetched.
      */
     private Map<String, Double> accumulateGradients(SegmentationNetwork net, StageObjective objective, BatchSource source,
-            long firstSample, NDManager base) throws DatasetException {
+            long firstSample, boolean lastOfPhase, NDManager base) throws DatasetException {
         Map<String, Double> terms = new LinkedHashMap<>();
         try (NDManager stepManager = base.newSubManager()) {
             for (int micro = 0; micro < cfg.iterationSize(); micro++) {
-                BatchSource.Batch b = source.batch(firstSample + (long) micro * cfg.batchSize(), cfg.batchSize());
-                try (NDManager m = stepManager.newSubManager();
-                        GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                long t0 = System.nanoTime();
+                long first = firstSample + (long) micro * cfg.batchSize();
+                BatchSource.Batch b = source.batch(first, cfg.batchSize());
+                // the next batch of the phase is augmented on the workers while this one trains (batches
+                // are pure functions of the sample number, so this changes nothing but the wait); not
+                // across a phase's end, after which projection or validation may come first
+                if (!lastOfPhase || micro < cfg.iterationSize() - 1) {
+                    source.prefetch(first + cfg.batchSize(), cfg.batchSize());
+                }
+                long t1 = System.nanoTime();
+                profile.add(StepProfile.Part.DATA, t1 - t0);
+                NDManager m = stepManager.newSubManager();
+                GradientCollector gc = Engine.getInstance().newGradientCollector();
+                try {
                     NDArray x = OwnedTensors.of(m, b.pixels(), new Shape(b.size(), 3, b.height(), b.width()));
                     SegmentationNetwork.Outputs out = net.forward(x);
-                    StageObjective.Terms t = objective.compute(net, out, b.labels(), b.size(), b.width(), b.height());
+                    long t2 = System.nanoTime();
+                    Map<Shape, int[]> grids = StageObjective.labelGrids(out, b.labels(), b.size(), b.width(), b.height());
+                    long t3 = System.nanoTime();
+                    StageObjective.Terms t = objective.compute(net, out, grids);
                     Map<String, Double> values = t.values();
+                    long t4 = System.nanoTime();
+                    profile.add(StepProfile.Part.FORWARD, t2 - t1);
+                    profile.add(StepProfile.Part.LABELS, t3 - t2);
+                    profile.add(StepProfile.Part.LOSS, t4 - t3);
                     if (!Double.isFinite(values.get(StageObjective.TOTAL))) {
                         return null;
                     }
                     gc.backward(t.total());
+                    profile.add(StepProfile.Part.BACKWARD, System.nanoTime() - t4);
                     values.forEach((k, v) -> terms.merge(k, v / cfg.iterationSize(), Double::sum));
+                } finally {
+                    long r = System.nanoTime();
+                    gc.close();
+                    m.close();
+                    profile.add(StepProfile.Part.RELEASE, System.nanoTime() - r);
                 }
             }
         }

@@ -2,9 +2,12 @@ package io.scaleprotoseg.trainer.optim;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.scaleprotoseg.trainer.DjlTestBase;
 import io.scaleprotoseg.trainer.model.OwnedTensors;
@@ -13,7 +16,7 @@ import io.scaleprotoseg.trainer.model.ParameterSet;
 import java.util.EnumSet;
 import org.junit.jupiter.api.Test;
 
-/** Adam's weight decay reaches exactly the groups METHOD.md 3 names. */
+/** Adam: its formula, the groups its weight decay reaches (METHOD.md 3), and the check for non-finite gradients. */
 class AdamTest extends DjlTestBase {
     @Test
     void weightDecayAppliesToBackboneAndAsppWeightsAndBiasesOnly() {
@@ -44,6 +47,70 @@ class AdamTest extends DjlTestBase {
                 } else {
                     assertArrayEquals(start, after, g.name() + " is not decayed");
                 }
+            }
+        }
+    }
+
+    /** Three steps against Adam's formula (PyTorch's, with L2 decay added to the gradient) computed here in double. */
+    @Test
+    void stepsFollowAdamsFormula() {
+        try (ParameterSet p = new ParameterSet(manager); Adam adam = new Adam(manager)) {
+            float[] w0 = {0.5f, -1.5f, 2f, 0.25f};
+            p.add("w", ParamGroup.BACKBONE, w0.clone(), 4);
+            p.setTrainable(EnumSet.allOf(ParamGroup.class));
+            double[] w = {0.5, -1.5, 2, 0.25};
+            double[] m = new double[4];
+            double[] v = new double[4];
+            float[][] coefficients = {{1f, -2f, 0.5f, 3f}, {-0.25f, 4f, 1f, -1f}, {2f, 2f, -3f, 0.125f}};
+            float lr = 0.01f;
+            float decay = 0.1f;
+            float scale = 0.5f;
+            for (int t = 1; t <= 3; t++) {
+                float[] c = coefficients[t - 1];
+                // loss = sum(w * c): the gradient is c
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    gc.backward(p.get("w").mul(OwnedTensors.of(manager, c, new Shape(4))).sum());
+                }
+                adam.step(p, g -> lr, decay, scale);
+                for (int i = 0; i < 4; i++) {
+                    double g = c[i] * scale + decay * w[i];
+                    m[i] = 0.9 * m[i] + 0.1 * g;
+                    v[i] = 0.999 * v[i] + 0.001 * g * g;
+                    double mHat = m[i] / (1 - Math.pow(0.9, t));
+                    double vHat = v[i] / (1 - Math.pow(0.999, t));
+                    w[i] -= lr * mHat / (Math.sqrt(vHat) + 1e-8);
+                }
+                float[] got = p.floats("w");
+                for (int i = 0; i < 4; i++) {
+                    assertEquals(w[i], got[i], 1e-6, "step " + t + ", weight " + i);
+                }
+            }
+        }
+    }
+
+    /** NaN, +infinity and -infinity in one parameter's gradient: it is named, nothing moves, gradients are zeroed. */
+    @Test
+    void aNonFiniteGradientIsNamedAndNothingMoves() {
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+            try (ParameterSet p = new ParameterSet(manager); Adam adam = new Adam(manager)) {
+                for (String n : new String[] {"a", "b", "c"}) {
+                    p.add(n, ParamGroup.BACKBONE, new float[] {1f, 2f, 3f}, 3);
+                }
+                p.setTrainable(EnumSet.allOf(ParamGroup.class));
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray loss = p.get("a").sum()
+                            .add(p.get("b").mul(OwnedTensors.of(manager, new float[] {1f, bad, 1f}, new Shape(3))).sum())
+                            .add(p.get("c").sum());
+                    gc.backward(loss);
+                }
+                assertEquals("b", Adam.firstNonFiniteGradient(p), "gradient with " + bad);
+                assertFalse(adam.step(p, g -> 0.1, 0f, 1f));
+                assertEquals("b", adam.lastNonFinite());
+                for (String n : new String[] {"a", "b", "c"}) {
+                    assertArrayEquals(new float[] {1f, 2f, 3f}, p.floats(n), n + " moved");
+                    assertArrayEquals(new float[3], p.get(n).getGradient().toFloatArray(), n + "'s gradient is not zeroed");
+                }
+                assertNull(Adam.firstNonFiniteGradient(p));
             }
         }
     }

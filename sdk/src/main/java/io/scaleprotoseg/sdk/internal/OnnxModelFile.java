@@ -3,6 +3,7 @@ package io.scaleprotoseg.sdk.internal;
 import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
 import io.scaleprotoseg.sdk.ErrorCode;
 import io.scaleprotoseg.sdk.ModelCard;
 import io.scaleprotoseg.sdk.ModelFormatException;
@@ -120,7 +121,8 @@ public final class OnnxModelFile {
             // checked, and the small head tensors read), so the weights are never copied onto the Java heap, where the
             // garbage would stay resident beside the backend's own copy (about 2x the weights, measured with ResNet-101)
             MappedByteBuffer mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
-            CodedInputStream coded = CodedInputStream.newInstance(mapped);
+            // (a ByteString over the buffer reads as immutable input, the condition for aliasing)
+            CodedInputStream coded = UnsafeByteOperations.unsafeWrap(mapped).newCodedInput();
             coded.enableAliasing(true);
             coded.setSizeLimit(Integer.MAX_VALUE);
             model = OnnxMl.ModelProto.parseFrom(coded);

@@ -97,6 +97,7 @@ public final class OrtBackendProvider implements BackendProvider {
                 }
                 opts.addConfigEntry("session.intra_op.allow_spinning", spinning);
             }
+            applyMemoryOptions(opts, config);
             if (tensorRt) {
                 addTensorRt(opts, device, trtOptions);
             }
@@ -233,6 +234,37 @@ public final class OrtBackendProvider implements BackendProvider {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("option ort.log_level='" + v + "' is not one of VERBOSE, INFO, WARNING, ERROR, FATAL", e);
         }
+    }
+
+    /**
+     * The memory settings: ort.cpu_arena and ort.memory_pattern (0 or 1, ONNX Runtime's defaults when absent), and
+     * ort.config.KEY=VALUE passed to ONNX Runtime's session configuration as KEY=VALUE.
+     */
+    static void applyMemoryOptions(OrtSession.SessionOptions opts, EngineConfig config) throws OrtException {
+        Boolean arena = flag(config, "ort.cpu_arena");
+        if (arena != null) {
+            opts.setCPUArenaAllocator(arena);
+        }
+        Boolean pattern = flag(config, "ort.memory_pattern");
+        if (pattern != null) {
+            opts.setMemoryPatternOptimization(pattern);
+        }
+        for (Map.Entry<String, String> e : config.options().entrySet()) {
+            if (e.getKey().startsWith("ort.config.")) {
+                opts.addConfigEntry(e.getKey().substring("ort.config.".length()), e.getValue());
+            }
+        }
+    }
+
+    private static Boolean flag(EngineConfig config, String key) {
+        String v = config.options().get(key);
+        if (v == null) {
+            return null;
+        }
+        if (!v.equals("0") && !v.equals("1")) {
+            throw new IllegalArgumentException("option " + key + "='" + v + "' must be 0 or 1");
+        }
+        return v.equals("1");
     }
 
     private static int intOption(EngineConfig config, String key, int def) {

@@ -61,6 +61,17 @@
  *   <li>{@code ort.allow_spinning}: 1 (ONNX Runtime's default) lets idle intra-op threads spin for
  *       lower latency; 0 makes them sleep, which is better when several segmenters share few cores
  *       (measured on 2 cores: alternating two spinning sessions doubled latency).</li>
+ *   <li>{@code ort.cpu_arena}: 1 (ONNX Runtime's default) pools CPU allocations in ONNX Runtime's
+ *       arena, which grows in doubling steps and never gives memory back; 0 allocates each tensor from
+ *       the system allocator and frees it after its last use, which lowers the peak and the
+ *       memory held between calls (see {@code bench/README.md}, <i>Memory of one large image</i>);</li>
+ *   <li>{@code ort.memory_pattern}: 1 (ONNX Runtime's default) plans, after the first run of a shape,
+ *       one block for all of that shape's activations; 0 turns the plan off (the block is allocated
+ *       beside what the first run left in the arena, so with it the second run of a large image
+ *       peaks higher than the first);</li>
+ *   <li>{@code ort.config.KEY}: passes {@code KEY=VALUE} to ONNX Runtime's session configuration
+ *       (its {@code onnxruntime_session_options_config_keys.h}), for example
+ *       {@code ort.config.session.disable_prepacking=1}.</li>
  * </ul>
  *
  * <h2>Optimised-model cache</h2>

@@ -1,6 +1,7 @@
 package io.scaleprotoseg.bench;
 
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
@@ -89,10 +90,12 @@ public final class TrainingRunner {
         int skip = 1;
         int threads = 0;
         String mode = "time";
+        boolean calibrateFloor = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
                 case "--msc" -> msc = true;
+                case "--calibrate-floor" -> calibrateFloor = true;
                 default -> {
                     if (i + 1 >= args.length) {
                         throw new IllegalArgumentException(a + " needs a value");
@@ -137,7 +140,7 @@ public final class TrainingRunner {
         List<double[]> floors = new ArrayList<>();
         switch (mode) {
             case "time" -> {
-                try (Floor f = new Floor(cfg)) {
+                try (Floor f = new Floor(cfg, calibrateFloor)) {
                     trainerUpdates(cfg, data, skip, updates, f, floors);
                 }
                 double fwd = BenchModels.median(floors.stream().mapToDouble(x -> x[0]).toArray());
@@ -146,12 +149,14 @@ public final class TrainingRunner {
                 System.out.printf(Locale.ROOT, "floor (median of %d rounds, one after each measured update): forward %.0f ms, "
                         + "forward+backward %.0f ms, Adam %.0f ms; forward+backward+Adam %.0f ms%n", floors.size(), fwd, fwdBwd,
                         adam, fwdBwd + adam);
+                System.out.printf(Locale.ROOT, "floor gradients: %.4f%% subnormal%n",
+                        100 * BenchModels.median(floors.stream().mapToDouble(x -> x[5]).toArray()));
                 System.out.printf(Locale.ROOT, "update / (forward+backward+Adam floor) = %.3f; update / forward = %.2f%n",
                         lastUpdateMs / (fwdBwd + adam), lastUpdateMs / fwd);
             }
             case "memory" -> trainerUpdates(cfg, data, skip, updates, null, floors);
             case "floor-memory" -> {
-                try (Floor f = new Floor(cfg)) {
+                try (Floor f = new Floor(cfg, calibrateFloor)) {
                     for (int r = 0; r < 2; r++) {
                         floors.add(f.round(true));
                     }
@@ -251,7 +256,7 @@ public final class TrainingRunner {
         private final float[] pixels;
         private final Shape shape;
 
-        Floor(TrainingConfig cfg) {
+        Floor(TrainingConfig cfg, boolean calibrate) {
             Initialization.create(cfg.network(), params, cfg.seed());
             net = new SegmentationNetwork(cfg.network(), params, PrototypeTable.initial(cfg.network()));
             params.setTrainable(new PhaseSchedule(cfg).trainable(Phase.JOINT));
@@ -261,6 +266,13 @@ public final class TrainingRunner {
                 pixels[i] = (float) rnd.nextDouble();
             }
             shape = new Shape(cfg.batchSize(), 3, cfg.crop(), cfg.crop());
+            if (calibrate) {
+                // frozen batch norm from the input's statistics, as the trainer does for a random backbone
+                JniUtils.setGradMode(false);
+                try (NDManager m = base.newSubManager()) {
+                    net.calibrateBatchNorm(OwnedTensors.of(m, pixels, shape), 1);
+                }
+            }
         }
 
         /**
@@ -286,12 +298,34 @@ public final class TrainingRunner {
                 SegmentationNetwork.Outputs o = net.forward(OwnedTensors.of(m, pixels, shape));
                 gc.backward(o.logits().mean());
             }
-            long t3 = System.nanoTime();
             JniUtils.setGradMode(false);
+            long t3 = System.nanoTime();
+            double denormal = denormalShare();
+            long t3b = System.nanoTime();
             adam.step(params, g -> 1e-9, 0f, 1f);
             long t4 = System.nanoTime();
             long trainPeak = peaks ? status("VmHWM:") : 0;
-            return new double[] {(t1 - t0) / 1e6, (t3 - t2) / 1e6, (t4 - t3) / 1e6, fwdPeak, trainPeak};
+            return new double[] {(t1 - t0) / 1e6, (t3 - t2) / 1e6, (t4 - t3b) / 1e6, fwdPeak, trainPeak, denormal};
+        }
+
+        /** The share of gradient elements that are subnormal floats (slow on x86 without flush-to-zero). */
+        private double denormalShare() {
+            long count = 0;
+            long total = 0;
+            try (NDManager scratch = base.newSubManager()) {
+                for (String name : params.names()) {
+                    NDArray w = params.get(name);
+                    if (!w.hasGradient()) {
+                        continue;
+                    }
+                    NDArray g = w.getGradient();
+                    g.attach(scratch);
+                    NDArray a = g.abs();
+                    count += a.lt(Float.MIN_NORMAL).logicalAnd(a.gt(0f)).countNonzero().getLong();
+                    total += g.size();
+                }
+            }
+            return total == 0 ? 0 : (double) count / total;
         }
 
         @Override

@@ -387,4 +387,17 @@ class TrainCommandTest {
         assertEquals(1, missing.exit(), missing::toString);
         assertTrue(missing.err().contains("--stage2-from"), missing::toString);
     }
+
+    /** The huge-page note: for large activations only, not when the variable is set or the kernel never gives huge pages. */
+    @Test
+    void theHugePageNoteAppearsForLargeUpdatesWhenItCanHelp() {
+        long large = 2L << 30;
+        String madvise = "always [madvise] never\n";
+        String note = TrainCommand.hugePageNote(large, null, madvise);
+        assertTrue(note != null && note.contains("THP_MEM_ALLOC_ENABLE=1") && note.contains("page faults"), note);
+        assertTrue(TrainCommand.hugePageNote(large, null, null) != null, "no kernel setting readable: the note still helps");
+        assertEquals(null, TrainCommand.hugePageNote(large, "1", madvise), "already set");
+        assertEquals(null, TrainCommand.hugePageNote(large, null, "always madvise [never]\n"), "the kernel never gives them");
+        assertEquals(null, TrainCommand.hugePageNote(100L << 20, null, madvise), "small updates");
+    }
 }

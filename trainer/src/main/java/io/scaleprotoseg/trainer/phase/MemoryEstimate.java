@@ -16,10 +16,15 @@ import java.util.Locale;
  * counted per element of every convolution output of the backbone and head at the crop (and at
  * each extra input scale), times the bytes that the forward and backward pass hold per such element.
  *
- * <p>That factor (11.5 bytes) was fitted on this project's CPU machine (PyTorch 2.7.1, 2 threads):
- * ResNet-101 at crop 513, batch 2 (396 million activation elements per crop) peaked at 10.2 GB
- * resident, and at crop 321, batch 1 with the Pascal preset's input scales 1, 0.5, 0.75 (288
- * million) at 5.3 GB; the estimate gives 10.9 and 5.2 GB. It is meant to say "this will not fit"
+ * <p>That factor (4 bytes) and the base (2 GB: JVM, libtorch, the data, and the Java heap a
+ * checkpoint write leaves resident) were fitted on this project's CPU machine (PyTorch 2.7.1, 2
+ * threads, bench {@code TrainingRunner --mode memory}, updates after batch-norm calibration):
+ * ResNet-101 at crop 513, batch 2 (398 million activation elements per crop) peaked at 5.92 GB
+ * resident, at crop 321, batch 1 (158 million) at 3.44 GB, and at crop 321, batch 1 with the
+ * Pascal preset's input scales 1, 0.5, 0.75 (290 million) at 3.92 GB; the estimate gives 6.09,
+ * 3.79 (there the calibration's term decides; it measured 3.02 GB) and 4.07 GB. Before the
+ * trainer freed intermediate arrays as soon as they are consumed, the factor was 11.5 bytes (14.1
+ * GB at crop 513, batch 2). It is meant to say "this will not fit"
  * before a run is killed, not to the last gigabyte. Immutable.
  *
  * @param baseBytes the process without the model (JVM heap in use, libtorch, ONNX Runtime)
@@ -30,10 +35,10 @@ import java.util.Locale;
  */
 public record MemoryEstimate(long baseBytes, long parameterBytes, long activationBytes, long calibrationBytes,
         long activationElements) {
-    /** Resident bytes of the process before the model: JVM, libtorch, data. */
-    static final long BASE = 1L << 30;
+    /** Resident bytes of the process besides the model: JVM, libtorch, data, the heap checkpoint writes leave. */
+    static final long BASE = 2L << 30;
     /** Bytes a training update holds per activation element (forward outputs kept for backward, gradients). */
-    static final double BYTES_PER_ACTIVATION = 11.5;
+    static final double BYTES_PER_ACTIVATION = 4.0;
     /** Crops the calibration of a random backbone uses ({@link Trainer}). */
     static final int CALIBRATION_CROPS = Trainer.CALIBRATION_IMAGES;
 

@@ -16,27 +16,30 @@ import java.util.Locale;
  * counted per element of every convolution output of the backbone and head at the crop (and at
  * each extra input scale), times the bytes that the forward and backward pass hold per such element.
  *
- * <p>That factor (4 bytes) and the base (2 GB: JVM, libtorch, the data, and the Java heap a
- * checkpoint write leaves resident) were fitted on this project's CPU machine (PyTorch 2.7.1, 2
- * threads, bench {@code TrainingRunner --mode memory}, updates after batch-norm calibration):
+ * <p>That factor (4 bytes) and the 38 bytes per parameter (the parameter, its gradient and
+ * Adam's two moments, 16 bytes, plus the Java heap that a checkpoint write of them leaves
+ * committed) were fitted on this project's CPU machine (PyTorch 2.7.1, 2 threads, bench
+ * {@code TrainingRunner --mode memory}, updates after batch-norm calibration):
  * ResNet-101 at crop 513, batch 2 (398 million activation elements per crop) peaked at 5.92 GB
  * resident, at crop 321, batch 1 (158 million) at 3.44 GB, and at crop 321, batch 1 with the
- * Pascal preset's input scales 1, 0.5, 0.75 (290 million) at 3.92 GB; the estimate gives 6.09,
- * 3.79 (there the calibration's term decides; it measured 3.02 GB) and 4.07 GB. Before the
+ * Pascal preset's input scales 1, 0.5, 0.75 (290 million) at 3.92 GB; the estimate gives 6.06,
+ * 3.75 (there the calibration's term decides; it measured 3.02 GB) and 4.03 GB. Before the
  * trainer freed intermediate arrays as soon as they are consumed, the factor was 11.5 bytes (14.1
  * GB at crop 513, batch 2). It is meant to say "this will not fit"
  * before a run is killed, not to the last gigabyte. Immutable.
  *
  * @param baseBytes the process without the model (JVM heap in use, libtorch, ONNX Runtime)
- * @param parameterBytes parameters, gradients and Adam's two moments
+ * @param parameterBytes parameters, gradients, Adam's two moments and the heap checkpoint writes of them leave
  * @param activationBytes one update's activations, forward and backward
  * @param calibrationBytes the frozen batch-norm calibration of a random backbone (0 with weights)
  * @param activationElements activation elements of one update (all crops and scales)
  */
 public record MemoryEstimate(long baseBytes, long parameterBytes, long activationBytes, long calibrationBytes,
         long activationElements) {
-    /** Resident bytes of the process besides the model: JVM, libtorch, data, the heap checkpoint writes leave. */
-    static final long BASE = 2L << 30;
+    /** Resident bytes of the process before the model: JVM, libtorch, data. */
+    static final long BASE = 1L << 30;
+    /** Resident bytes per parameter: itself, its gradient, two Adam moments, and checkpoint writes' Java heap. */
+    static final long BYTES_PER_PARAMETER = 38;
     /** Bytes a training update holds per activation element (forward outputs kept for backward, gradients). */
     static final double BYTES_PER_ACTIVATION = 4.0;
     /** Crops the calibration of a random backbone uses ({@link Trainer}). */
@@ -73,7 +76,7 @@ public record MemoryEstimate(long baseBytes, long parameterBytes, long activatio
         }
         long elements = perCrop * cfg.batchSize();
         long calibration = calibrates ? 4L * 4 * widest * Math.max(CALIBRATION_CROPS, cfg.batchSize()) : 0;
-        return new MemoryEstimate(BASE, 16L * params, (long) (BYTES_PER_ACTIVATION * elements), calibration, elements);
+        return new MemoryEstimate(BASE, BYTES_PER_PARAMETER * params, (long) (BYTES_PER_ACTIVATION * elements), calibration, elements);
     }
 
     /** The backbone's output grid (rows, columns) for an input of {@code h} x {@code w} pixels. */
@@ -209,7 +212,7 @@ public record MemoryEstimate(long baseBytes, long parameterBytes, long activatio
 
     /** One line: the estimate and its parts. */
     public String describe() {
-        return "about " + gigabytes(peakBytes()) + " at peak (parameters with gradients and Adam state " + gigabytes(parameterBytes)
+        return "about " + gigabytes(peakBytes()) + " at peak (parameters with gradients, Adam state and checkpoint copies " + gigabytes(parameterBytes)
                 + ", one update's activations " + gigabytes(activationBytes)
                 + (calibrationBytes > 0 ? ", batch-norm calibration " + gigabytes(calibrationBytes) : "") + ", process "
                 + gigabytes(baseBytes) + ")";

@@ -22,8 +22,9 @@ import java.util.Locale;
  * {@code TrainingRunner --mode memory}, updates after batch-norm calibration):
  * ResNet-101 at crop 513, batch 2 (398 million activation elements per crop) peaked at 5.92 GB
  * resident, at crop 321, batch 1 (158 million) at 3.44 GB, and at crop 321, batch 1 with the
- * Pascal preset's input scales 1, 0.5, 0.75 (290 million) at 3.92 GB; the estimate gives 6.06,
- * 3.75 (there the calibration's term decides; it measured 3.02 GB) and 4.03 GB. Before the
+ * Pascal preset's input scales 1, 0.5, 0.75 (290 million) at 3.92 GB, and at crop 513, batch 2
+ * with those scales (726 million per crop) at 8.15 GB; the estimate gives 6.06, 3.75 (there the
+ * calibration's term decides; it measured 3.02 GB), 4.03 and 8.69 GB. Before the
  * trainer freed intermediate arrays as soon as they are consumed, the factor was 11.5 bytes (14.1
  * GB at crop 513, batch 2). It is meant to say "this will not fit"
  * before a run is killed, not to the last gigabyte. Immutable.

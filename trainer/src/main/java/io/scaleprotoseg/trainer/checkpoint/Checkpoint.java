@@ -14,7 +14,6 @@ import io.scaleprotoseg.trainer.model.ParamGroup;
 import io.scaleprotoseg.trainer.model.ParameterSet;
 import io.scaleprotoseg.trainer.optim.Adam;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -30,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.CRC32;
+import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
@@ -101,9 +101,15 @@ public final class Checkpoint {
                     putStored(zip, "params.safetensors", list.encode(NDList.Encoding.SAFETENSORS));
                 }
                 if (adam != null) {
-                    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-                    adam.save(bytes);
-                    putStored(zip, "adam.bin", bytes.toByteArray());
+                    // written straight into the entry (deflate's stored blocks, so no size and checksum are
+                    // needed first): a buffered copy of the moments took twice their size on the Java heap
+                    ZipEntry e = new ZipEntry("adam.bin");
+                    e.setTime(ENTRY_TIME);
+                    zip.setLevel(Deflater.NO_COMPRESSION);
+                    zip.putNextEntry(e);
+                    adam.save(zip);
+                    zip.closeEntry();
+                    zip.setLevel(Deflater.DEFAULT_COMPRESSION);
                 }
                 for (Map.Entry<String, byte[]> p : new TreeMap<>(patches).entrySet()) {
                     put(zip, "patches/" + p.getKey() + ".png", p.getValue());

@@ -16,9 +16,9 @@ import java.util.Locale;
  * counted per element of every convolution output of the backbone and head at the crop (and at
  * each extra input scale), times the bytes that the forward and backward pass hold per such element.
  *
- * <p>That factor (4 bytes) and the 38 bytes per parameter (the parameter, its gradient and
- * Adam's two moments, 16 bytes, plus the Java heap that a checkpoint write of them leaves
- * committed) were fitted on this project's CPU machine (PyTorch 2.7.1, 2 threads, bench
+ * <p>That factor (4 bytes) and the 38 bytes per parameter (16 for the parameter, its gradient and
+ * Adam's two moments; the rest is what the JVM heap and the native allocator keep beyond them, which
+ * grows with the model) were fitted on this project's CPU machine (PyTorch 2.7.1, 2 threads, bench
  * {@code TrainingRunner --mode memory}, updates after batch-norm calibration):
  * ResNet-101 at crop 513, batch 2 (398 million activation elements per crop) peaked at 5.92 GB
  * resident, at crop 321, batch 1 (158 million) at 3.44 GB, and at crop 321, batch 1 with the
@@ -30,7 +30,7 @@ import java.util.Locale;
  * before a run is killed, not to the last gigabyte. Immutable.
  *
  * @param baseBytes the process without the model (JVM heap in use, libtorch, ONNX Runtime)
- * @param parameterBytes parameters, gradients, Adam's two moments and the heap checkpoint writes of them leave
+ * @param parameterBytes parameters, gradients, Adam's two moments and what heap and allocator keep beyond them
  * @param activationBytes one update's activations, forward and backward
  * @param calibrationBytes the frozen batch-norm calibration of a random backbone (0 with weights)
  * @param activationElements activation elements of one update (all crops and scales)
@@ -39,7 +39,7 @@ public record MemoryEstimate(long baseBytes, long parameterBytes, long activatio
         long activationElements) {
     /** Resident bytes of the process before the model: JVM, libtorch, data. */
     static final long BASE = 1L << 30;
-    /** Resident bytes per parameter: itself, its gradient, two Adam moments, and checkpoint writes' Java heap. */
+    /** Resident bytes per parameter: itself, its gradient, two Adam moments, and what heap and allocator keep. */
     static final long BYTES_PER_PARAMETER = 38;
     /** Bytes a training update holds per activation element (forward outputs kept for backward, gradients). */
     static final double BYTES_PER_ACTIVATION = 4.0;
@@ -213,7 +213,7 @@ public record MemoryEstimate(long baseBytes, long parameterBytes, long activatio
 
     /** One line: the estimate and its parts. */
     public String describe() {
-        return "about " + gigabytes(peakBytes()) + " at peak (parameters with gradients, Adam state and checkpoint copies " + gigabytes(parameterBytes)
+        return "about " + gigabytes(peakBytes()) + " at peak (parameters with gradients and Adam state " + gigabytes(parameterBytes)
                 + ", one update's activations " + gigabytes(activationBytes)
                 + (calibrationBytes > 0 ? ", batch-norm calibration " + gigabytes(calibrationBytes) : "") + ", process "
                 + gigabytes(baseBytes) + ")";

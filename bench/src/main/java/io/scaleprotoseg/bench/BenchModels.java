@@ -5,6 +5,8 @@ import io.scaleprotoseg.graph.RandomModels;
 import io.scaleprotoseg.sdk.Evidence;
 import io.scaleprotoseg.sdk.ModelKind;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -123,7 +125,39 @@ public final class BenchModels {
         return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
     }
 
-        /** Threads: {@code n > 0} as given, 0 = every available processor. */
+    /** VmRSS and VmHWM of this process ({@code /proc/self/status}), bytes. */
+    public static long[] rssAndPeak() {
+        long rss = 0;
+        long hwm = 0;
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.US_ASCII)) {
+                if (line.startsWith("VmRSS:")) {
+                    rss = kb(line);
+                } else if (line.startsWith("VmHWM:")) {
+                    hwm = kb(line);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read /proc/self/status", e);
+        }
+        return new long[] {rss, hwm};
+    }
+
+    private static long kb(String line) {
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+    }
+
+    /** Resets VmHWM to the current RSS (writes 5 to {@code /proc/self/clear_refs}); false where the kernel does not allow it. */
+    public static boolean resetPeak() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5", StandardCharsets.US_ASCII);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Threads: {@code n > 0} as given, 0 = every available processor. */
     public static int threads(int n) {
         return n > 0 ? n : Runtime.getRuntime().availableProcessors();
     }

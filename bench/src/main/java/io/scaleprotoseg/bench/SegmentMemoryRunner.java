@@ -197,42 +197,14 @@ public final class SegmentMemoryRunner {
         return ForwardWorkingSet.analyse(proto, 1, height, width, outs);
     }
 
-    /** VmRSS and VmHWM of this process, bytes. */
-    static long[] rssAndPeak() throws IOException {
-        long rss = 0;
-        long hwm = 0;
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.US_ASCII)) {
-            if (line.startsWith("VmRSS:")) {
-                rss = kb(line);
-            } else if (line.startsWith("VmHWM:")) {
-                hwm = kb(line);
-            }
-        }
-        return new long[] {rss, hwm};
-    }
-
-    private static long kb(String line) {
-        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-    }
-
-    /** Resets VmHWM to the current RSS; false where the kernel does not allow it. */
-    static boolean resetPeak() {
-        try {
-            Files.writeString(Path.of("/proc/self/clear_refs"), "5", StandardCharsets.US_ASCII);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     /** One setting through the SDK in this process. */
     private static void sdk(Path dir, Evidence evidence, int runs, int threads, Map<String, String> options) throws Exception {
         Path model = dir.resolve(MODEL);
         BufferedImage img = ImageIO.read(dir.resolve(IMAGE).toFile());
         OrtEnvironment.getEnvironment(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "scaleprotoseg"); // loads ONNX Runtime's native library: part of the baseline
         System.gc();
-        long[] base = rssAndPeak();
-        if (!resetPeak()) {
+        long[] base = BenchModels.rssAndPeak();
+        if (!BenchModels.resetPeak()) {
             throw new IllegalStateException("cannot reset VmHWM through /proc/self/clear_refs here");
         }
         long t0 = System.nanoTime();
@@ -241,18 +213,18 @@ public final class SegmentMemoryRunner {
         options.forEach(builder::option);
         try (Segmenter seg = builder.build()) {
             double openS = (System.nanoTime() - t0) / 1e9;
-            long[] open = rssAndPeak();
+            long[] open = BenchModels.rssAndPeak();
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "sdk %-6s options %s: baseline %.0f MB; "
                     + "session: peak %.0f MB, after %.0f MB (%.1f s; Java heap committed %.0f MB, used %.0f MB)", evidence, options,
                     base[0] / MB, open[1] / MB, open[0] / MB, openS, Runtime.getRuntime().totalMemory() / MB,
                     (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / MB));
             long overall = open[1];
             for (int r = 1; r <= runs; r++) {
-                resetPeak();
+                BenchModels.resetPeak();
                 long t1 = System.nanoTime();
                 Segmentation s = seg.segment(img);
                 double runS = (System.nanoTime() - t1) / 1e9;
-                long[] after = rssAndPeak();
+                long[] after = BenchModels.rssAndPeak();
                 overall = Math.max(overall, after[1]);
                 line.append(String.format(Locale.ROOT, "; run %d: peak %.0f MB, after %.0f MB (%.2f s)", r, after[1] / MB,
                         after[0] / MB, runS));

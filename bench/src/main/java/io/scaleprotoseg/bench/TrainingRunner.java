@@ -30,7 +30,6 @@ import io.scaleprotoseg.trainer.phase.Trainer;
 import io.scaleprotoseg.trainer.phase.TrainingConfig;
 import io.scaleprotoseg.trainer.phase.TrainingListener;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -138,13 +137,14 @@ public final class TrainingRunner {
         System.out.printf(Locale.ROOT, "%s %s/%d, crop %d, batch %d%s, %d threads; data: %d built-in scenes of 1024x512%n",
                 method.name().toLowerCase(Locale.ROOT), depth, widthDivisor, crop, batch, msc ? ", multi-scale input x1 x0.5 x0.75"
                 : "", n, data.size());
-        System.out.printf(Locale.ROOT, "resident before the network: %.2f GB%n", status("VmRSS:") / 1e9);
+        System.out.printf(Locale.ROOT, "resident before the network: %.2f GB%n", BenchModels.rssAndPeak()[0] / 1e9);
 
         List<double[]> floors = new ArrayList<>();
         switch (mode) {
             case "time" -> {
+                double updateMs;
                 try (Floor f = new Floor(cfg, calibrateFloor)) {
-                    trainerUpdates(cfg, data, skip, updates, f, floors);
+                    updateMs = trainerUpdates(cfg, data, skip, updates, f, floors);
                 }
                 double fwd = BenchModels.median(floors.stream().mapToDouble(x -> x[0]).toArray());
                 double fwdBwd = BenchModels.median(floors.stream().mapToDouble(x -> x[1]).toArray());
@@ -155,7 +155,7 @@ public final class TrainingRunner {
                 System.out.printf(Locale.ROOT, "floor gradients: %.4f%% subnormal%n",
                         100 * BenchModels.median(floors.stream().mapToDouble(x -> x[5]).toArray()));
                 System.out.printf(Locale.ROOT, "update / (forward+backward+Adam floor) = %.3f; update / forward = %.2f%n",
-                        lastUpdateMs / (fwdBwd + adam), lastUpdateMs / fwd);
+                        updateMs / (fwdBwd + adam), updateMs / fwd);
             }
             case "memory" -> trainerUpdates(cfg, data, skip, updates, null, floors);
             case "floor-memory" -> {
@@ -173,14 +173,13 @@ public final class TrainingRunner {
         }
     }
 
-    private static double lastUpdateMs;
-
     /**
      * The trainer's joint updates, profiled; prints the parts and, without a floor, the peak
      * memory of the measured updates. With a floor, one floor round runs after each measured update
-     * (in the listener, whose time the profile leaves out), so both see the same machine load.
+     * (in the listener, whose time the profile leaves out), so both see the same machine load. Returns the
+     * mean milliseconds of a measured update.
      */
-    private static void trainerUpdates(TrainingConfig cfg, SegmentationDataset data, int skip, int updates, Floor floor,
+    private static double trainerUpdates(TrainingConfig cfg, SegmentationDataset data, int skip, int updates, Floor floor,
             List<double[]> floors) throws Exception {
         StepProfile profile = new StepProfile(Phase.JOINT, skip);
         long[] peak = {0};
@@ -191,7 +190,7 @@ public final class TrainingRunner {
             @Override
             public void phaseStarted(Phase phase, int step, int total) {
                 if (phase == Phase.WARMUP) {
-                    calibrationPeak[0] = status("VmHWM:");
+                    calibrationPeak[0] = BenchModels.rssAndPeak()[1];
                 }
                 if (phase == Phase.PROJECTION) {
                     throw new Enough();
@@ -207,7 +206,7 @@ public final class TrainingRunner {
                     clearPeak();
                 }
                 if (step == skip + updates) {
-                    peak[0] = status("VmHWM:");
+                    peak[0] = BenchModels.rssAndPeak()[1];
                 }
                 if (floor != null) {
                     double[] r = floor.round(false);
@@ -228,7 +227,6 @@ public final class TrainingRunner {
             deleteTree(dir);
         }
         double total = profile.totalMs();
-        lastUpdateMs = total;
         System.out.printf(Locale.ROOT, "scratch run %.0f s%n", (System.nanoTime() - start) / 1e9);
         if (floor == null) {
             System.out.printf(Locale.ROOT, "peak resident: batch-norm calibration and set-up %.2f GB; measured updates %.2f GB%n",
@@ -248,6 +246,7 @@ public final class TrainingRunner {
         System.out.printf(Locale.ROOT, "  %-12s %8.1f ms  %5.1f%%%n", "unaccounted", total - parts, 100 * (total - parts) / total);
         System.out.printf(Locale.ROOT, "  Java-side parts (data wait, labels, bookkeeping): %.1f ms, %.2f%% of the update%n", outside,
                 100 * outside / total);
+        return total;
     }
 
     /** The floor: a fresh network of the same configuration with the joint phase's trainable parameters. */
@@ -292,7 +291,7 @@ public final class TrainingRunner {
                 net.forward(OwnedTensors.of(m, pixels, shape));
             }
             long t1 = System.nanoTime();
-            long fwdPeak = peaks ? status("VmHWM:") : 0;
+            long fwdPeak = peaks ? BenchModels.rssAndPeak()[1] : 0;
             if (peaks) {
                 clearPeak();
             }
@@ -307,7 +306,7 @@ public final class TrainingRunner {
             long t3b = System.nanoTime();
             adam.step(params, g -> 1e-9, 0f, 1f);
             long t4 = System.nanoTime();
-            long trainPeak = peaks ? status("VmHWM:") : 0;
+            long trainPeak = peaks ? BenchModels.rssAndPeak()[1] : 0;
             return new double[] {(t1 - t0) / 1e6, (t3 - t2) / 1e6, (t4 - t3b) / 1e6, fwdPeak, trainPeak, denormal};
         }
 
@@ -355,25 +354,9 @@ public final class TrainingRunner {
 
     /** Resets the kernel's peak resident set size of this process to its current size. */
     private static void clearPeak() {
-        try {
-            Files.writeString(Path.of("/proc/self/clear_refs"), "5", StandardCharsets.US_ASCII);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot reset the peak resident size (/proc/self/clear_refs): " + e.getMessage(), e);
+        if (!BenchModels.resetPeak()) {
+            throw new IllegalStateException("cannot reset the peak resident size (/proc/self/clear_refs) here");
         }
-    }
-
-    /** A field of /proc/self/status in bytes. */
-    static long status(String field) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.US_ASCII)) {
-                if (line.startsWith(field)) {
-                    return Long.parseLong(line.substring(field.length()).replace("kB", "").trim()) * 1024;
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read /proc/self/status: " + e.getMessage(), e);
-        }
-        throw new IllegalStateException("no " + field + " in /proc/self/status");
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -2,8 +2,10 @@ package io.scaleprotoseg.sdk;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.IntStream;
 
 /**
@@ -104,6 +106,33 @@ public final class PartAudit implements Serializable {
 
     private final long[] classPixels;
     private boolean labelled = true;
+    /** Working arrays reused from image to image (fresh ones of an image's size each time cost more than refilling). */
+    private transient Buffers buffers;
+
+    /** {@link #add}'s working arrays: per pixel, per cell and class, and one set per thread for the parts. */
+    private static final class Buffers {
+        int[] base = new int[0];
+        float[] margin = new float[0];
+        float[] second = new float[0];
+        int[] pixelCell = new int[0];
+        long[] cellClass = new long[0];
+        final Segmentation.PixelIndex index = new Segmentation.PixelIndex();
+        final ConcurrentLinkedQueue<Segmentation.AuditScratch> spare = new ConcurrentLinkedQueue<>();
+
+        void fit(int pixels, int cellClasses) {
+            if (base.length < pixels) {
+                base = new int[pixels];
+                margin = new float[pixels];
+                second = new float[pixels];
+                pixelCell = new int[pixels];
+            }
+            if (cellClass.length != cellClasses) {
+                cellClass = new long[cellClasses];
+            } else {
+                Arrays.fill(cellClass, 0);
+            }
+        }
+    }
 
     /** An empty audit of the model {@code card} describes (a ScaleProtoSeg or ProtoSeg model). */
     public PartAudit(ModelCard card) {
@@ -152,59 +181,62 @@ public final class PartAudit implements Serializable {
         labelled &= labels != null;
         float[] g = s.prototypeActivations();
         FeatureGrid grid = s.featureGrid();
-        int[] base = new int[s.width() * s.height()];
-        float[] margin = s.margins(base);
-        int[] pixelCell = s.pixelCells();
-        Segmentation.PixelIndex index = s.pixelIndex(pixelCell, base, margin);
+        int n = s.width() * s.height();
         int cells = grid.cells();
+        if (buffers == null) {
+            buffers = new Buffers();
+        }
+        Buffers b = buffers;
+        b.fit(n, cells * classes);
+        int[] base = b.base;
+        s.margins(base, b.margin, b.second);
+        s.pixelCells(b.pixelCell);
+        Segmentation.PixelIndex index = s.pixelIndex(base, b.margin, b.index);
         // pixels of each predicted class per nearest cell, for the contributions
-        long[] cellClass = new long[cells * classes];
-        for (int i = 0; i < base.length; i++) {
+        long[] cellClass = b.cellClass;
+        for (int i = 0; i < n; i++) {
             classPixels[base[i]]++;
-            cellClass[pixelCell[i] * classes + base[i]]++;
+            cellClass[b.pixelCell[i] * classes + base[i]]++;
         }
         if (labels != null) {
             confusion(baseConfusion, labels, base);
         }
         // the parts are independent (each touches only its own state): audited in parallel, each
         // part's sums in the same order as a sequential pass, so the figures do not depend on threads
-        IntStream.range(0, parts.size()).parallel().forEach(i -> addPart(parts.get(i), s, labels, g, base, index,
-                cellClass));
+        IntStream.range(0, parts.size()).parallel().forEach(i -> {
+            Segmentation.AuditScratch scratch = b.spare.poll();
+            if (scratch == null) {
+                scratch = new Segmentation.AuditScratch();
+            }
+            addPart(parts.get(i), s, labels, g, base, index, cellClass, scratch);
+            b.spare.add(scratch);
+        });
         images++;
     }
 
     private void addPart(PartState p, Segmentation s, int[] labels, float[] g, int[] base,
-            Segmentation.PixelIndex index, long[] cellClass) {
+            Segmentation.PixelIndex index, long[] cellClass, Segmentation.AuditScratch scratch) {
         FeatureGrid grid = s.featureGrid();
         int cells = grid.cells();
-        int[] n = new int[1];
-        int[][] changed = s.changedWithout(p.prototypeId, p.group, base, index, n);
-        for (int i = 0; i < n[0]; i++) {
-            p.decisive[base[changed[0][i]]]++;
+        int n = s.changedWithout(p.prototypeId, p.group, index, scratch);
+        int[] pixel = scratch.changedPixels;
+        int[] now = scratch.newClasses;
+        for (int i = 0; i < n; i++) {
+            p.decisive[base[pixel[i]]]++;
         }
         if (labels != null) {
             // the confusion without the part is the full model's with the changed pixels moved: keep the moves
-            for (int i = 0; i < n[0]; i++) {
-                int l = labels[changed[0][i]];
+            for (int i = 0; i < n; i++) {
+                int l = labels[pixel[i]];
                 if (l >= 0 && l < classes) {
-                    p.confusion[l * classes + base[changed[0][i]]]--;
-                    p.confusion[l * classes + changed[1][i]]++;
+                    p.confusion[l * classes + base[pixel[i]]]--;
+                    p.confusion[l * classes + now[i]]++;
                 }
             }
         }
-        boolean classFree = p.group == null && card.method().hasGroups();
-        int ch = p.group == null ? s.prototypeChannel(p.prototypeId) : -1;
-        for (int cell = 0; cell < cells; cell++) {
-            // a ScaleProtoSeg prototype's share w * g is the same whichever class the pixel has
-            double same = classFree ? p.weightSum * g[ch * cells + cell] : 0;
-            for (int c = 0; c < classes; c++) {
-                long k = cellClass[cell * classes + c];
-                if (k > 0) {
-                    p.contribution[c] += k * (classFree ? same : s.partContribution(p.prototypeId, p.group, c, cell));
-                }
-            }
-        }
+        s.addContributions(p.prototypeId, p.group, p.weightSum, cellClass, p.contribution);
         if (p.group == null) {
+            int ch = s.prototypeChannel(p.prototypeId);
             int best = 0;
             for (int cell = 1; cell < cells; cell++) {
                 if (g[ch * cells + cell] > g[ch * cells + best]) {

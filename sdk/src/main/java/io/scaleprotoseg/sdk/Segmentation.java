@@ -281,7 +281,7 @@ public final class Segmentation {
         List<GroupEvidence> groupList = new ArrayList<>();
         List<PrototypeEvidence> protoList = new ArrayList<>();
         float[] scratch = logits.clone();
-        double[] base = marginAt(x, y, cls, new Removal(new boolean[0], new boolean[0], false), scratch);
+        double[] base = marginAt(x, y, cls, new Removal(new boolean[0], new boolean[0], false, new int[0]), scratch);
         if (head.kind().hasGroups()) {
             for (int k = 0; k < head.numGroups(); k++) {
                 double w = head.lastLayer(cls, k);
@@ -341,10 +341,19 @@ public final class Segmentation {
      * every cell also goes to {@code changes} ({@code [cell * C + class]}) when it is not null.
      */
     private float[] logitsWithout(Removal r, float[] changes) {
-        float[] out = logits.clone();
+        float[] out = new float[logits.length];
+        logitsWithout(r, out, changes, new double[numClasses()]);
+        return out;
+    }
+
+    /** As {@link #logitsWithout(Removal, float[])} into {@code out}, with {@code d} (C values) as scratch. */
+    private void logitsWithout(Removal r, float[] out, float[] changes, double[] d) {
+        System.arraycopy(logits, 0, out, 0, logits.length);
+        if (changes != null) {
+            Arrays.fill(changes, 0, logits.length, 0f);
+        }
         int c = numClasses();
         int cells = cells();
-        double[] d = new double[c];
         for (int cell = 0; cell < cells; cell++) {
             if (delta(cell, r, d)) {
                 for (int k = 0; k < c; k++) {
@@ -355,7 +364,6 @@ public final class Segmentation {
                 }
             }
         }
-        return out;
     }
 
     /** The channel of prototype {@code id}, or -1 (for {@link PartAudit}). */
@@ -364,196 +372,312 @@ public final class Segmentation {
     }
 
     /**
-     * A part's contribution to class {@code cls} at {@code cell}, as {@link PartAudit} defines it:
-     * a group's last-layer weight times its activation; a ScaleProtoSeg prototype's {@code w * g}
-     * summed over the groups it belongs to; a ProtoSeg prototype's last-layer weight times g.
+     * For {@link PartAudit}: adds to {@code into[c]}, cell by cell, the part's contribution at each
+     * cell times {@code cellClass[cell * C + c]} (the pixels of class c nearest to it). A group's
+     * contribution to class c is its last-layer weight to c times its activation; a ProtoSeg
+     * prototype's likewise with g; a ScaleProtoSeg prototype's is {@code shareWeight * g} (its
+     * weights summed over the groups it belongs to) whatever the class.
      */
-    double partContribution(int prototypeId, GroupRef group, int cls, int cell) {
+    void addContributions(int prototypeId, GroupRef group, double shareWeight, long[] cellClass, double[] into) {
+        int c = numClasses();
+        int cells = cells();
+        float[] activation;
+        int offset;
+        double[] factor = new double[c];
+        boolean classFree = false;
         if (group != null) {
             int k = head.groupChannel(group.classId(), group.index());
-            return k < 0 ? 0 : head.lastLayer(cls, k) * (double) groups[k * cells() + cell];
+            if (k < 0) {
+                return;
+            }
+            activation = groups;
+            offset = k * cells;
+            for (int cls = 0; cls < c; cls++) {
+                factor[cls] = head.lastLayer(cls, k);
+            }
+        } else {
+            int j = head.prototypeChannel(prototypeId);
+            activation = prototypes;
+            offset = j * cells;
+            classFree = head.kind().hasGroups();
+            for (int cls = 0; cls < c && !classFree; cls++) {
+                factor[cls] = head.lastLayer(cls, j);
+            }
         }
-        int j = head.prototypeChannel(prototypeId);
-        double g = prototypes[j * cells() + cell];
-        if (!head.kind().hasGroups()) {
-            return head.lastLayer(cls, j) * g;
-        }
-        double sum = 0;
-        for (int k = 0; k < head.numGroups(); k++) {
-            int[] ch = head.memberChannels(k);
-            for (int m = 0; m < ch.length; m++) {
-                if (ch[m] == j) {
-                    sum += head.memberWeights(k)[m] * g;
+        for (int cell = 0; cell < cells; cell++) {
+            double a = activation[offset + cell];
+            double same = shareWeight * a;
+            for (int cls = 0; cls < c; cls++) {
+                long n = cellClass[cell * c + cls];
+                if (n > 0) {
+                    into[cls] += n * (classFree ? same : factor[cls] * a);
                 }
             }
         }
-        return sum;
     }
 
     /**
-     * For {@link PartAudit}: the pixels whose class changes when one part is removed, as
-     * {@code {pixel indices, new classes}} (each of length n, the count in {@code n[0]}). Only
-     * pixels whose margin (from {@link Bilinear#marginsResized}, in {@code index}) is at most the
-     * largest rise of any class score minus the largest fall of their own class's, over the cells
-     * around them, are evaluated; the others cannot change (an upsampled change lies between the
-     * changes of the cells it reads).
+     * For {@link PartAudit}: the number n of pixels whose class changes when one part is removed;
+     * their indices and new classes are the first n of {@code scratch.changedPixels} and {@code
+     * scratch.newClasses}.
+     *
+     * <p>A pixel of class b reads the 2 x 2 cells of its bilinear support (its "quad"), so its
+     * score of any class changes by a value between that class's smallest and largest change over
+     * those four cells. It can only change class if its margin (from {@link Bilinear#marginsResized},
+     * in {@code index}) is at most the largest rise of any other class minus the smallest change of
+     * b over the quad. Only those pixels, a prefix of each (quad, class) run of {@code index}, are
+     * evaluated, with the same float formula as the full argmax of {@link #without}, so the result
+     * equals comparing that argmax with the pixel's class everywhere.
      */
-    int[][] changedWithout(int prototypeId, GroupRef group, int[] baseClass, PixelIndex index, int[] n) {
+    int changedWithout(int prototypeId, GroupRef group, PixelIndex index, AuditScratch scratch) {
         Removal r = group == null ? removal(Set.of(prototypeId), Set.of()) : removal(Set.of(), Set.of(group));
         int c = numClasses();
         int cells = cells();
-        float[] delta = new float[cells * c];
-        float[] after = logitsWithout(r, delta);
-        // over each cell's 3 x 3 neighbourhood (the bilinear support of its pixels): the largest rise of any class
-        // and, per class, the largest fall; a pixel keeps its class b unless its margin is at most
-        // (largest rise of any class) - (smallest change of b), as every upsampled change lies between its cells' changes
-        float[] rise = new float[cells];
-        float[] fall = new float[cells * c];
-        for (int i = 0; i < featureHeight; i++) {
-            for (int j = 0; j < featureWidth; j++) {
-                int cell = i * featureWidth + j;
-                float up = Float.NEGATIVE_INFINITY;
-                for (int k = 0; k < c; k++) {
-                    fall[cell * c + k] = Float.POSITIVE_INFINITY;
+        scratch.fit(logits.length, c);
+        float[] delta = scratch.delta;
+        float[] after = scratch.after;
+        logitsWithout(r, after, delta, scratch.d);
+        int[] changedPixels = scratch.changedPixels;
+        int[] newClasses = scratch.newClasses;
+        int count = 0;
+        if (c > 1) {
+            float[] most = scratch.most;
+            float[] least = scratch.least;
+            for (int quad = 0; quad < cells; quad++) {
+                if (index.runStart[quad * c] == index.runStart[(quad + 1) * c]) {
+                    continue;
                 }
-                for (int a = Math.max(0, i - 1); a <= Math.min(featureHeight - 1, i + 1); a++) {
-                    for (int b2 = Math.max(0, j - 1); b2 <= Math.min(featureWidth - 1, j + 1); b2++) {
-                        int o = (a * featureWidth + b2) * c;
-                        for (int k = 0; k < c; k++) {
-                            float v = delta[o + k];
-                            up = Math.max(up, v);
-                            fall[cell * c + k] = Math.min(fall[cell * c + k], v);
+                int y0 = quad / featureWidth;
+                int x0 = quad % featureWidth;
+                int r0 = y0 * featureWidth;
+                int r1 = Math.min(y0 + 1, featureHeight - 1) * featureWidth;
+                int x1 = Math.min(x0 + 1, featureWidth - 1);
+                float largestChange = quadChanges(delta, c, r0 + x0, r0 + x1, r1 + x0, r1 + x1, most, least);
+                int top = 0;
+                for (int k = 1; k < c; k++) {
+                    if (most[k] > most[top]) {
+                        top = k;
+                    }
+                }
+                float second = Float.NEGATIVE_INFINITY;
+                for (int k = 0; k < c; k++) {
+                    if (k != top) {
+                        second = Math.max(second, most[k]);
+                    }
+                }
+                // slack for the float rounding of the recomputed scores: relative to the logits and to the changes
+                float slack = index.slack + 1e-5f * largestChange;
+                for (int b = 0; b < c; b++) {
+                    float bound = (b == top ? second : most[top]) - least[b];
+                    float limit = bound + Math.abs(bound) * 1e-4f + slack;
+                    int run = quad * c + b;
+                    for (int q = index.runStart[run]; q < index.runStart[run + 1] && index.margins[q] <= limit; q++) {
+                        int now = Bilinear.argmaxAt(after, c, cells, r0, r1, x0, x1, index.fx[q], index.fy[q]);
+                        if (now != b) {
+                            if (count == changedPixels.length) {
+                                changedPixels = Arrays.copyOf(changedPixels, 2 * count);
+                                newClasses = Arrays.copyOf(newClasses, 2 * count);
+                            }
+                            changedPixels[count] = index.pixels[q];
+                            newClasses[count++] = now;
                         }
                     }
                 }
-                rise[cell] = up;
             }
         }
-        float slack = index.slack;
-        int pixels = width * height;
-        int[] candidates = new int[pixels];
-        int count = 0;
-        for (int cell = 0; cell < cells; cell++) {
-            for (int k = 0; k < c; k++) {
-                // a pixel of class k keeps it unless its margin is within the bound; runs are sorted by margin
-                float bound = rise[cell] - fall[cell * c + k];
-                // slack for the float rounding of the recomputed scores
-                float limit = bound + Math.abs(bound) * 1e-4f + slack;
-                int run = cell * c + k;
-                for (int q = index.runStart[run]; q < index.runStart[run + 1] && index.margins[q] <= limit; q++) {
-                    candidates[count++] = index.pixels[q];
-                }
-            }
-        }
-        int[] classes = new int[count];
-        if (count > pixels / 4) {
-            // most pixels: the row-wise full argmax is faster than pixel by pixel
-            int[] all = Bilinear.argmaxResized(after, 0, numClasses(), featureHeight, featureWidth, height, width, index.ya,
-                    index.xa);
-            for (int i = 0; i < count; i++) {
-                classes[i] = all[candidates[i]];
-            }
-        } else {
-            Bilinear.argmaxAt(after, numClasses(), featureHeight, featureWidth, height, width, candidates, count, classes,
-                    index.ya, index.xa);
-        }
-        int changed = 0;
-        for (int i = 0; i < count; i++) {
-            if (classes[i] != baseClass[candidates[i]]) {
-                candidates[changed] = candidates[i];
-                classes[changed++] = classes[i];
-            }
-        }
-        n[0] = changed;
-        return new int[][] {candidates, classes};
+        scratch.changedPixels = changedPixels;
+        scratch.newClasses = newClasses;
+        return count;
     }
 
     /**
-     * For {@link PartAudit}: the pixels grouped by nearest cell and, within a cell, by class, each
-     * run sorted by margin, smallest first (CSR: run {@code cell * C + class} is {@code
-     * pixels[runStart[r] .. runStart[r + 1]]}, their margins in {@code margins}), so that the
-     * pixels within a bound are a prefix of each run.
+     * The working arrays of {@link #changedWithout} for one thread, reused from part to part (an
+     * audit calls it for every part of every image): the changed pixels and their new classes are
+     * read from {@code changedPixels} and {@code newClasses} after the call.
      */
-    static final class PixelIndex {
-        final int[] runStart;
-        final int[] pixels;
-        final float[] margins;
-        /** Slack for the float rounding of recomputed scores: relative to the largest |logit|. */
-        final float slack;
-        /** The upsampling axes of this result's grid, computed once for all parts. */
-        final Bilinear.Axis ya;
-        final Bilinear.Axis xa;
+    static final class AuditScratch {
+        float[] delta = new float[0];
+        float[] after = new float[0];
+        double[] d = new double[0];
+        float[] most = new float[0];
+        float[] least = new float[0];
+        int[] changedPixels = new int[1024];
+        int[] newClasses = new int[1024];
 
-        PixelIndex(int[] runStart, int[] pixels, float[] margins, float slack, Bilinear.Axis ya, Bilinear.Axis xa) {
-            this.runStart = runStart;
-            this.pixels = pixels;
-            this.margins = margins;
-            this.slack = slack;
-            this.ya = ya;
-            this.xa = xa;
+        void fit(int logits, int classes) {
+            if (delta.length < logits) {
+                delta = new float[logits];
+                after = new float[logits];
+            }
+            if (d.length != classes) {
+                d = new double[classes];
+                most = new float[classes];
+                least = new float[classes];
+            }
         }
     }
 
-    /** The {@link PixelIndex} of this result for the given classes and margins (all >= 0) of its pixels. */
-    PixelIndex pixelIndex(int[] pixelCell, int[] baseClass, float[] baseMargin) {
+    /**
+     * Per class, the largest ({@code most}) and smallest ({@code least}) change over the four
+     * cells {@code a, b, d, e} ({@code delta} is [cell * C + class]); returns the largest |change|.
+     */
+    private static float quadChanges(float[] delta, int c, int a, int b, int d, int e, float[] most, float[] least) {
+        float largest = 0;
+        for (int k = 0; k < c; k++) {
+            float va = delta[a * c + k];
+            float vb = delta[b * c + k];
+            float vd = delta[d * c + k];
+            float ve = delta[e * c + k];
+            float hi = Math.max(Math.max(va, vb), Math.max(vd, ve));
+            float lo = Math.min(Math.min(va, vb), Math.min(vd, ve));
+            most[k] = hi;
+            least[k] = lo;
+            largest = Math.max(largest, Math.max(Math.abs(hi), Math.abs(lo)));
+        }
+        return largest;
+    }
+
+    /**
+     * For {@link PartAudit}: the pixels grouped by their bilinear support (the quad of cells whose
+     * top-left cell is {@code quad}) and, within a quad, by class, each run sorted by margin,
+     * smallest first (CSR: run {@code quad * C + class} is {@code pixels[runStart[r] .. runStart[r + 1]]},
+     * their margins in {@code margins} and their interpolation weights in {@code fx}, {@code fy}),
+     * so that the pixels within a bound are a prefix of each run. Its arrays are reused from image
+     * to image (an audit builds one per image; fresh arrays of an image's size each time cost more
+     * than filling them).
+     */
+    static final class PixelIndex {
+        int[] runStart = new int[0];
+        int[] pixels = new int[0];
+        float[] margins = new float[0];
+        float[] fx = new float[0];
+        float[] fy = new float[0];
+        /** Slack for the float rounding of recomputed scores: relative to the largest |logit|. */
+        float slack;
+        // working arrays of the build
+        private int[] run = new int[0];
+        private float[] pixelFx = new float[0];
+        private float[] pixelFy = new float[0];
+        private int[] fill = new int[0];
+        private long[] keyed = new long[0];
+
+        private void fit(int n, int runs) {
+            if (pixels.length < n) {
+                pixels = new int[n];
+                margins = new float[n];
+                fx = new float[n];
+                fy = new float[n];
+                run = new int[n];
+                pixelFx = new float[n];
+                pixelFy = new float[n];
+                keyed = new long[n];
+            }
+            if (runStart.length < runs + 1) {
+                runStart = new int[runs + 1];
+                fill = new int[runs];
+            } else {
+                Arrays.fill(runStart, 0, runs + 1, 0);
+            }
+        }
+    }
+
+    /**
+     * The {@link PixelIndex} of this result for the given classes and margins (all >= 0) of its
+     * pixels, built in {@code into}'s arrays.
+     */
+    PixelIndex pixelIndex(int[] baseClass, float[] baseMargin, PixelIndex into) {
         int c = numClasses();
+        int n = width * height;
         int runs = cells() * c;
-        int[] runStart = new int[runs + 1];
-        for (int p = 0; p < pixelCell.length; p++) {
-            runStart[pixelCell[p] * c + baseClass[p] + 1]++;
+        into.fit(n, runs);
+        Bilinear.Axis ya = Bilinear.axis(featureHeight, height);
+        Bilinear.Axis xa = Bilinear.axis(featureWidth, width);
+        int[] run = into.run;
+        float[] pixelFx = into.pixelFx;
+        float[] pixelFy = into.pixelFy;
+        int[] runStart = into.runStart;
+        for (int y = 0, p = 0; y < height; y++) {
+            for (int x = 0; x < width; x++, p++) {
+                run[p] = (ya.lo[y] * featureWidth + xa.lo[x]) * c + baseClass[p];
+                runStart[run[p] + 1]++;
+                pixelFx[p] = xa.frac[x];
+                pixelFy[p] = ya.frac[y];
+            }
         }
         for (int r = 0; r < runs; r++) {
             runStart[r + 1] += runStart[r];
         }
-        int[] fill = Arrays.copyOf(runStart, runs);
+        int[] fill = into.fill;
+        System.arraycopy(runStart, 0, fill, 0, runs);
         // margin bits over pixel: non-negative floats order as their bits, so one long sort per run orders by margin
-        long[] keyed = new long[pixelCell.length];
-        for (int p = 0; p < pixelCell.length; p++) {
-            keyed[fill[pixelCell[p] * c + baseClass[p]]++] = ((long) Float.floatToIntBits(baseMargin[p]) << 32) | p;
+        long[] keyed = into.keyed;
+        for (int p = 0; p < n; p++) {
+            keyed[fill[run[p]]++] = ((long) Float.floatToIntBits(baseMargin[p]) << 32) | p;
         }
-        int[] pixels = new int[keyed.length];
-        float[] margins = new float[keyed.length];
         for (int r = 0; r < runs; r++) {
-            Arrays.sort(keyed, runStart[r], runStart[r + 1]);
+            if (runStart[r + 1] - runStart[r] > 1) {
+                Arrays.sort(keyed, runStart[r], runStart[r + 1]);
+            }
         }
-        for (int q = 0; q < keyed.length; q++) {
-            pixels[q] = (int) keyed[q];
-            margins[q] = Float.intBitsToFloat((int) (keyed[q] >>> 32));
+        for (int q = 0; q < n; q++) {
+            int p = (int) keyed[q];
+            into.pixels[q] = p;
+            into.margins[q] = Float.intBitsToFloat((int) (keyed[q] >>> 32));
+            into.fx[q] = pixelFx[p];
+            into.fy[q] = pixelFy[p];
         }
         float maxAbs = 0;
         for (float v : logits) {
             maxAbs = Math.max(maxAbs, Math.abs(v));
         }
-        return new PixelIndex(runStart, pixels, margins, 1e-5f * maxAbs + 1e-6f, Bilinear.axis(featureHeight, height),
-                Bilinear.axis(featureWidth, width));
+        into.slack = 1e-5f * maxAbs + 1e-6f;
+        return into;
     }
 
-    /** For {@link PartAudit}: the nearest feature cell of every pixel (row-major cell index). */
-    int[] pixelCells() {
-        int[] rows = new int[height];
-        for (int y = 0; y < height; y++) {
-            rows[y] = Bilinear.cellOf(y, height, featureHeight);
-        }
+    /** For {@link PartAudit}: the nearest feature cell of every pixel (row-major cell index) into {@code out}. */
+    void pixelCells(int[] out) {
         int[] cols = new int[width];
         for (int x = 0; x < width; x++) {
             cols[x] = Bilinear.cellOf(x, width, featureWidth);
         }
-        int[] out = new int[width * height];
         for (int y = 0; y < height; y++) {
+            int row = Bilinear.cellOf(y, height, featureHeight) * featureWidth;
             for (int x = 0; x < width; x++) {
-                out[y * width + x] = rows[y] * featureWidth + cols[x];
+                out[y * width + x] = row + cols[x];
             }
         }
-        return out;
     }
 
-    /** For {@link PartAudit}: the class at every pixel through the SDK's upsampling, and its margin. */
-    float[] margins(int[] classOut) {
-        return Bilinear.marginsResized(logits, numClasses(), featureHeight, featureWidth, height, width, classOut);
+    /**
+     * For {@link PartAudit}: the class at every pixel through the SDK's upsampling into {@code
+     * classOut}, and its margin into {@code margin} ({@code second} is scratch; all of at least the
+     * image's pixels).
+     */
+    void margins(int[] classOut, float[] margin, float[] second) {
+        Bilinear.marginsResized(logits, numClasses(), featureHeight, featureWidth, height, width, classOut, margin, second);
     }
 
-    /** A removal in channels: prototype channels and group channels. */
-    private record Removal(boolean[] prototypes, boolean[] groups, boolean any) {
+    /**
+     * A removal in channels: prototype channels and group channels; {@code touched} lists, in
+     * increasing order, the group channels whose activation it changes (removed, or with a removed
+     * member), so that a cell's change visits only those.
+     */
+    private record Removal(boolean[] prototypes, boolean[] groups, boolean any, int[] touched) {
+    }
+
+    private Removal newRemoval(boolean[] p, boolean[] g, boolean any) {
+        int[] touched = new int[g.length];
+        int n = 0;
+        for (int k = 0; k < g.length; k++) {
+            boolean t = g[k];
+            for (int j : head.memberChannels(k)) {
+                t |= p[j];
+            }
+            if (t) {
+                touched[n++] = k;
+            }
+        }
+        return new Removal(p, g, any, Arrays.copyOf(touched, n));
     }
 
     private Removal removal(Set<Integer> prototypeIds, Set<GroupRef> groupRefs) {
@@ -589,7 +713,7 @@ public final class Segmentation {
             throw new IllegalStateException("removing groups needs the group activations; this result has none (evidence "
                     + evidence + ")");
         }
-        return new Removal(p, g, !prototypeIds.isEmpty() || !groupRefs.isEmpty());
+        return newRemoval(p, g, !prototypeIds.isEmpty() || !groupRefs.isEmpty());
     }
 
     /**
@@ -603,20 +727,13 @@ public final class Segmentation {
         int c = numClasses();
         Arrays.fill(out, 0);
         if (head.kind().hasGroups()) {
-            for (int k = 0; k < head.numGroups(); k++) {
+            for (int k : r.touched()) {
                 double a = groups[k * cells() + cell];
                 double after;
                 if (r.groups()[k]) {
                     after = 0;
                 } else {
                     int[] ch = head.memberChannels(k);
-                    boolean touched = false;
-                    for (int j : ch) {
-                        touched |= r.prototypes()[j];
-                    }
-                    if (!touched) {
-                        continue;
-                    }
                     // the activation recomputed from the members left, as the edited graph would
                     float[] w = head.memberWeights(k);
                     double log = 0;
@@ -706,7 +823,7 @@ public final class Segmentation {
         if (groupChannel >= 0) {
             g[groupChannel] = true;
         }
-        return new Removal(p, g, true);
+        return newRemoval(p, g, true);
     }
 
     private static final Comparator<PrototypeEvidence> BY_PROTOTYPE_CONTRIBUTION =

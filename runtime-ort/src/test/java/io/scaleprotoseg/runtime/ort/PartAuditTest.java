@@ -25,7 +25,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The audit's figures against their definitions, part by part: decisive pixels and the mIoU change
  * from a full counterfactual of each part, contributions from the explanations; and two audits
- * merged equal one audit of all images.
+ * merged equal one audit of all images. The images differ in size (larger, smaller, larger again),
+ * so one audit's reused working arrays are checked against fresh ones.
  */
 class PartAuditTest {
     private static final int W = 49;
@@ -48,16 +49,18 @@ class PartAuditTest {
     void everyFigureEqualsItsDefinition(ModelKind kind) throws Exception {
         Path model = TestModels.write(TestModels.model(kind, 41), dir, kind.id());
         try (Segmenter seg = Segmenter.builder().model(model).backend(Backend.ORT_CPU).evidence(Evidence.FULL).build()) {
-            Segmentation[] images = {seg.segment(TestModels.image(W, H, 1), W, H), seg.segment(TestModels.image(W, H, 2), W, H)};
-            int[][] labels = {labels(images[0], 0), labels(images[1], 3)};
+            Segmentation[] images = {seg.segment(TestModels.image(W, H, 1), W, H), seg.segment(TestModels.image(31, 23, 2), 31, 23),
+                seg.segment(TestModels.image(57, 41, 5), 57, 41)};
+            int[][] labels = {labels(images[0], 0), labels(images[1], 3), labels(images[2], 5)};
             PartAudit all = new PartAudit(images[0].card());
             PartAudit first = new PartAudit(images[0].card());
             PartAudit second = new PartAudit(images[0].card());
-            for (int i = 0; i < 2; i++) {
+            for (int i = 0; i < images.length; i++) {
                 all.add(images[i], labels[i]);
             }
             first.add(images[0], labels[0]);
             second.add(images[1], labels[1]);
+            second.add(images[2], labels[2]);
             first.merge(second);
             List<PartAudit.Part> parts = all.parts();
             List<PartAudit.Part> merged = first.parts();
@@ -69,7 +72,7 @@ class PartAuditTest {
                 long[] classPixels = new long[c];
                 long[] confBase = new long[c * c];
                 long[] confWithout = new long[c * c];
-                for (int i = 0; i < 2; i++) {
+                for (int i = 0; i < images.length; i++) {
                     Counterfactual cf = p.group() == null ? images[i].without(Set.of(p.prototypeId()), Set.of())
                             : images[i].without(Set.of(), Set.of(p.group()));
                     int[] before = cf.originalMask();

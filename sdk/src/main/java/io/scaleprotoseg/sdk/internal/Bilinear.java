@@ -152,12 +152,23 @@ public final class Bilinear {
      * best channel's value minus the second best's (float, computed exactly as the argmax is).
      */
     public static float[] marginsResized(float[] src, int channels, int h, int w, int outH, int outW, int[] argOut) {
+        float[] best = new float[outH * outW];
+        marginsResized(src, channels, h, w, outH, outW, argOut, best, new float[outH * outW]);
+        return best;
+    }
+
+    /**
+     * As {@link #marginsResized(float[], int, int, int, int, int, int[])}, the margins into the first
+     * {@code outH * outW} values of {@code best}; {@code second} (at least as long) is scratch.
+     */
+    public static void marginsResized(float[] src, int channels, int h, int w, int outH, int outW, int[] argOut,
+            float[] best, float[] second) {
         Axis ya = axis(h, outH);
         Axis xa = axis(w, outW);
-        float[] best = new float[outH * outW];
-        float[] second = new float[outH * outW];
-        Arrays.fill(best, Float.NEGATIVE_INFINITY);
-        Arrays.fill(second, Float.NEGATIVE_INFINITY);
+        int n = outH * outW;
+        Arrays.fill(best, 0, n, Float.NEGATIVE_INFINITY);
+        Arrays.fill(second, 0, n, Float.NEGATIVE_INFINITY);
+        Arrays.fill(argOut, 0, n, 0);
         int hw = h * w;
         for (int c = 0; c < channels; c++) {
             for (int y = 0; y < outH; y++) {
@@ -180,10 +191,9 @@ public final class Bilinear {
                 }
             }
         }
-        for (int i = 0; i < best.length; i++) {
+        for (int i = 0; i < n; i++) {
             best[i] = channels == 1 ? Float.POSITIVE_INFINITY : best[i] - second[i];
         }
-        return best;
     }
 
     /**
@@ -201,19 +211,27 @@ public final class Bilinear {
         for (int i = 0; i < n; i++) {
             int y = pixels[i] / outW;
             int x = pixels[i] % outW;
-            float best = Float.NEGATIVE_INFINITY;
-            int arg = 0;
-            for (int c = 0; c < channels; c++) {
-                int r0 = c * hw + ya.lo[y] * w;
-                int r1 = c * hw + ya.hi[y] * w;
-                float v = at(src, r0, r1, xa.lo[x], xa.hi[x], xa.frac[x], ya.frac[y]);
-                if (v > best) {
-                    best = v;
-                    arg = c;
-                }
-            }
-            out[i] = arg;
+            out[i] = argmaxAt(src, channels, hw, ya.lo[y] * w, ya.hi[y] * w, xa.lo[x], xa.hi[x], xa.frac[x], ya.frac[y]);
         }
+    }
+
+    /**
+     * The argmax over {@code channels} ([C, h, w], {@code hw = h * w}) of one output pixel, given its
+     * support: row offsets {@code r0}, {@code r1} within a channel, columns {@code x0}, {@code x1}
+     * and the weights of the upper ones; computed exactly as {@link #argmaxResized}, ties to the
+     * lowest channel.
+     */
+    public static int argmaxAt(float[] src, int channels, int hw, int r0, int r1, int x0, int x1, float fx, float fy) {
+        float best = Float.NEGATIVE_INFINITY;
+        int arg = 0;
+        for (int c = 0, o = 0; c < channels; c++, o += hw) {
+            float v = at(src, o + r0, o + r1, x0, x1, fx, fy);
+            if (v > best) {
+                best = v;
+                arg = c;
+            }
+        }
+        return arg;
     }
 
     /**

@@ -433,7 +433,7 @@ public final class Segmentation {
         Removal r = group == null ? removal(Set.of(prototypeId), Set.of()) : removal(Set.of(), Set.of(group));
         int c = numClasses();
         int cells = cells();
-        scratch.fit(logits.length, c);
+        scratch.fit(logits.length, c, width * height);
         float[] delta = scratch.delta;
         float[] after = scratch.after;
         logitsWithout(r, after, delta, scratch.d);
@@ -470,23 +470,30 @@ public final class Segmentation {
                 for (int b = 0; b < c; b++) {
                     float bound = (b == top ? second : most[top]) - least[b];
                     float limit = bound + Math.abs(bound) * 1e-4f + slack;
-                    int run = quad * c + b;
-                    for (int q = index.runStart[run]; q < index.runStart[run + 1] && index.margins[q] <= limit; q++) {
-                        int now = Bilinear.argmaxAt(after, c, cells, r0, r1, x0, x1, index.fx[q], index.fy[q]);
-                        if (now != b) {
-                            if (count == changedPixels.length) {
-                                changedPixels = Arrays.copyOf(changedPixels, 2 * count);
-                                newClasses = Arrays.copyOf(newClasses, 2 * count);
-                            }
-                            changedPixels[count] = index.pixels[q];
-                            newClasses[count++] = now;
-                        }
-                    }
+                    count = changedInRun(index, quad * c + b, b, limit, after, c, cells, r0, r1, x0, x1, changedPixels,
+                            newClasses, count);
                 }
             }
         }
-        scratch.changedPixels = changedPixels;
-        scratch.newClasses = newClasses;
+        return count;
+    }
+
+    /**
+     * The pixels of run {@code run} (class {@code b}) with margins up to {@code limit} whose class
+     * in {@code after} is not b, appended at {@code count} to {@code changedPixels} and {@code
+     * newClasses}; returns the new count. (A method of its own: the audit's innermost loop, which
+     * the JIT then compiles early.)
+     */
+    private static int changedInRun(PixelIndex index, int run, int b, float limit, float[] after, int c, int cells, int r0,
+            int r1, int x0, int x1, int[] changedPixels, int[] newClasses, int count) {
+        int end = index.runStart[run + 1];
+        for (int q = index.runStart[run]; q < end && index.margins[q] <= limit; q++) {
+            int now = Bilinear.argmaxAt(after, c, cells, r0, r1, x0, x1, index.fx[q], index.fy[q]);
+            if (now != b) {
+                changedPixels[count] = index.pixels[q];
+                newClasses[count++] = now;
+            }
+        }
         return count;
     }
 
@@ -501,10 +508,14 @@ public final class Segmentation {
         double[] d = new double[0];
         float[] most = new float[0];
         float[] least = new float[0];
-        int[] changedPixels = new int[1024];
-        int[] newClasses = new int[1024];
+        int[] changedPixels = new int[0];
+        int[] newClasses = new int[0];
 
-        void fit(int logits, int classes) {
+        void fit(int logits, int classes, int pixels) {
+            if (changedPixels.length < pixels) {
+                changedPixels = new int[pixels];
+                newClasses = new int[pixels];
+            }
             if (delta.length < logits) {
                 delta = new float[logits];
                 after = new float[logits];

@@ -47,13 +47,16 @@ final class OrtEngine implements InferenceEngine {
     private final String description;
     private final Map<ShapeKey, long[][]> outputShapes = new ConcurrentHashMap<>();
     private final Map<ShapeKey, ConcurrentLinkedQueue<PinnedOutputs>> pools = new ConcurrentHashMap<>();
+    /** Without ONNX Runtime's arena every tensor is malloc'd and freed: return what a run freed to the system. */
+    private final boolean trimAfterRun;
     private volatile boolean closed;
 
-    OrtEngine(OrtEnvironment env, OrtSession session, Backend backend, String description) {
+    OrtEngine(OrtEnvironment env, OrtSession session, Backend backend, String description, boolean trimAfterRun) {
         this.env = env;
         this.session = session;
         this.backend = backend;
         this.description = description;
+        this.trimAfterRun = trimAfterRun;
     }
 
     @Override
@@ -109,6 +112,17 @@ final class OrtEngine implements InferenceEngine {
 
     @Override
     public EngineResult run(InputBatch input, Set<ModelOutput> requested) throws InferenceException {
+        try {
+            return runOnce(input, requested);
+        } finally {
+            if (trimAfterRun) {
+                // the freed activations sit in the C heap, which glibc keeps: the next call would peak on top of them
+                NativeHeap.trim();
+            }
+        }
+    }
+
+    private EngineResult runOnce(InputBatch input, Set<ModelOutput> requested) throws InferenceException {
         if (closed) {
             throw new IllegalStateException("ONNX Runtime engine is closed");
         }

@@ -65,10 +65,19 @@
  *       arena, which grows in doubling steps and never gives memory back; 0 allocates each tensor from
  *       the system allocator and frees it after its last use, which lowers the peak and the
  *       memory held between calls (see {@code bench/README.md}, <i>Memory of one large image</i>);</li>
- *   <li>{@code ort.memory_pattern}: 1 (ONNX Runtime's default) plans, after the first run of a shape,
- *       one block for all of that shape's activations; 0 turns the plan off (the block is allocated
- *       beside what the first run left in the arena, so with it the second run of a large image
- *       peaks higher than the first);</li>
+ *   <li>{@code ort.memory_pattern}: 1 plans, after the first run of a shape, one block for all of
+ *       that shape's activations (ONNX Runtime's default, and ours on CUDA); 0 (our default on the
+ *       CPU) turns the plan off. On the CPU the plan's block is allocated beside what the first run
+ *       left in the arena, so every later run of a large image peaked higher than the first (380 MB
+ *       for ResNet-101 at 2048x1024), and the plan bought no measurable speed (1.00x at 513x513 and
+ *       at 2048x1024);</li>
+ *   <li>{@code ort.trim_heap}: 1 (default) returns the C heap's free memory to the system once a
+ *       session is built, through glibc's {@code malloc_trim} when JavaCPP
+ *       ({@code org.bytedeco:javacpp} with its native library) is on the class path, as in the
+ *       command line's distribution; building a session frees the parsed model's buffers in the
+ *       middle of the heap, which glibc otherwise keeps (336 MB for a 189 MB ResNet-101 model).
+ *       With {@code ort.cpu_arena=0} it also runs after every call, whose freed tensors glibc would
+ *       keep likewise (the next call of a large image then peaked 205 MB higher). 0 skips it;</li>
  *   <li>{@code ort.config.KEY}: passes {@code KEY=VALUE} to ONNX Runtime's session configuration
  *       (its {@code onnxruntime_session_options_config_keys.h}), for example
  *       {@code ort.config.session.disable_prepacking=1}.</li>

@@ -29,7 +29,7 @@ import java.util.stream.IntStream;
  * Serializable, so that the audits of partitions made on other machines can be merged on one.
  *
  * <p><b>Memory.</b> {@link #add} reuses its working arrays from image to image (fresh arrays of an
- * image's size for every image made the audit twice as slow): an audit holds about 52 bytes per
+ * image's size for every image made the audit up to 1.5x slower): an audit holds about 52 bytes per
  * pixel of the largest image added so far, plus 8 bytes per pixel for each thread that audited
  * parts (110 MB and 17 MB per thread for 2048 x 1024), until it is dropped; they are not serialized.
  */

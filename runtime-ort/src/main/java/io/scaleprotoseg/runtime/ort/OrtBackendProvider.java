@@ -254,7 +254,7 @@ public final class OrtBackendProvider implements BackendProvider {
         Boolean pattern = flag(config, "ort.memory_pattern");
         if (pattern == null && cpu) {
             // the plan gains nothing measurable on the CPU (513x513 and 2048x1024 with ResNet-101: 1.00x) but its block
-            // comes beside the arena's, so every later call of a large shape peaked 380 MB higher (bench/README.md)
+            // comes beside the arena's, so every later call of a large shape peaked 410-440 MB higher (bench/README.md)
             pattern = false;
         }
         if (pattern != null) {

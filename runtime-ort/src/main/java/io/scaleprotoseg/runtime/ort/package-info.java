@@ -68,7 +68,7 @@
  *   <li>{@code ort.memory_pattern}: 1 plans, after the first run of a shape, one block for all of
  *       that shape's activations (ONNX Runtime's default, and ours on CUDA); 0 (our default on the
  *       CPU) turns the plan off. On the CPU the plan's block is allocated beside what the first run
- *       left in the arena, so every later run of a large image peaked higher than the first (380 MB
+ *       left in the arena, so every later run of a large image peaked higher than the first (410-440 MB
  *       for ResNet-101 at 2048x1024), and the plan bought no measurable speed (1.00x at 513x513 and
  *       at 2048x1024);</li>
  *   <li>{@code ort.trim_heap}: 1 (default) returns the C heap's free memory to the system once a

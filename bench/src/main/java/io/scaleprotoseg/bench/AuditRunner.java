@@ -2,6 +2,7 @@ package io.scaleprotoseg.bench;
 
 import io.scaleprotoseg.sdk.Backend;
 import io.scaleprotoseg.sdk.Evidence;
+import io.scaleprotoseg.sdk.Images;
 import io.scaleprotoseg.sdk.PartAudit;
 import io.scaleprotoseg.sdk.Segmentation;
 import io.scaleprotoseg.sdk.Segmenter;
@@ -17,7 +18,6 @@ import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import javax.imageio.ImageIO;
 
 /**
  * The cost of a {@link PartAudit} against plain segmentation (issue 14's target: auditing a split
@@ -67,13 +67,7 @@ public final class AuditRunner {
                 case "--copies" -> copies = Integer.parseInt(v);
                 case "--rounds" -> rounds = Integer.parseInt(v);
                 case "--threads" -> threads = Integer.parseInt(v);
-                case "--option" -> {
-                    int eq = v.indexOf('=');
-                    if (eq < 1) {
-                        throw new IllegalArgumentException("--option takes KEY=VALUE, got " + v);
-                    }
-                    options.put(v.substring(0, eq), v.substring(eq + 1));
-                }
+                case "--option" -> BenchModels.putOption(options, v);
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
@@ -104,13 +98,10 @@ public final class AuditRunner {
             }
             source = ds.name() + " (" + n + " images)";
         } else {
-            BufferedImage img = ImageIO.read(image.toFile());
-            if (img == null) {
-                throw new IllegalArgumentException(image + ": not an image ImageIO reads");
-            }
+            BufferedImage img = Images.read(image, Long.MAX_VALUE);
             width = img.getWidth();
             height = img.getHeight();
-            float[] chw = chw(img);
+            float[] chw = Images.toRgbChw(img);
             for (int i = 0; i < copies; i++) {
                 pixels.add(chw);
                 labels.add(null);
@@ -173,22 +164,6 @@ public final class AuditRunner {
                 .intraOpThreads(BenchModels.threads(threads)).maxPixels(8192L * 8192L);
         options.forEach(b::option);
         return b;
-    }
-
-    private static float[] chw(BufferedImage img) {
-        int w = img.getWidth();
-        int h = img.getHeight();
-        float[] out = new float[3 * w * h];
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                int rgb = img.getRGB(x, y);
-                int i = y * w + x;
-                out[i] = ((rgb >> 16) & 0xff) / 255f;
-                out[w * h + i] = ((rgb >> 8) & 0xff) / 255f;
-                out[2 * w * h + i] = (rgb & 0xff) / 255f;
-            }
-        }
-        return out;
     }
 
     private static void usage() {

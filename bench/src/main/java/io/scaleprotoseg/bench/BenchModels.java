@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
@@ -158,6 +159,15 @@ public final class BenchModels {
     }
 
     /** Threads: {@code n > 0} as given, 0 = every available processor. */
+    /** Adds a backend option given as {@code key=value} on a runner's command line to {@code m}. */
+    public static void putOption(Map<String, String> m, String kv) {
+        int eq = kv.indexOf('=');
+        if (eq < 1) {
+            throw new IllegalArgumentException("option '" + kv + "' is not key=value");
+        }
+        m.put(kv.substring(0, eq), kv.substring(eq + 1));
+    }
+
     public static int threads(int n) {
         return n > 0 ? n : Runtime.getRuntime().availableProcessors();
     }

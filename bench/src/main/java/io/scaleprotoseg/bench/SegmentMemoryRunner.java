@@ -96,7 +96,7 @@ public final class SegmentMemoryRunner {
                     }
                     sizes = s;
                 }
-                case "--option" -> put(options, v);
+                case "--option" -> BenchModels.putOption(options, v);
                 case "--a" -> putAll(a, v);
                 case "--b" -> putAll(b, v);
                 default -> throw new IllegalArgumentException("unknown option " + k);
@@ -130,18 +130,10 @@ public final class SegmentMemoryRunner {
         return new int[] {Integer.parseInt(wh[0]), Integer.parseInt(wh[1])};
     }
 
-    private static void put(Map<String, String> m, String kv) {
-        int eq = kv.indexOf('=');
-        if (eq < 1) {
-            throw new IllegalArgumentException("option '" + kv + "' is not key=value");
-        }
-        m.put(kv.substring(0, eq), kv.substring(eq + 1));
-    }
-
     private static void putAll(Map<String, String> m, String list) {
         for (String kv : list.split(",")) {
             if (!kv.isBlank()) {
-                put(m, kv.strip());
+                BenchModels.putOption(m, kv.strip());
             }
         }
     }

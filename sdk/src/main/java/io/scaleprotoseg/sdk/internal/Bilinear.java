@@ -148,18 +148,9 @@ public final class Bilinear {
     }
 
     /**
-     * {@link #argmaxResized} at every output pixel into {@code argOut}, and the margin there: the
-     * best channel's value minus the second best's (float, computed exactly as the argmax is).
-     */
-    public static float[] marginsResized(float[] src, int channels, int h, int w, int outH, int outW, int[] argOut) {
-        float[] best = new float[outH * outW];
-        marginsResized(src, channels, h, w, outH, outW, argOut, best, new float[outH * outW]);
-        return best;
-    }
-
-    /**
-     * As {@link #marginsResized(float[], int, int, int, int, int, int[])}, the margins into the first
-     * {@code outH * outW} values of {@code best}; {@code second} (at least as long) is scratch.
+     * {@link #argmaxResized} at every output pixel into {@code argOut}, and the margin there, the
+     * best channel's value minus the second best's (float, computed exactly as the argmax is), into
+     * {@code best}; the first {@code outH * outW} values of each, {@code second} (as long) is scratch.
      */
     public static void marginsResized(float[] src, int channels, int h, int w, int outH, int outW, int[] argOut,
             float[] best, float[] second) {
